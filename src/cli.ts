@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+import { runCli } from "./commands/run-cli.js";
+
+process.exitCode = await runCli(process.argv.slice(2), {
+  env: process.env,
+  stdout: process.stdout,
+  stderr: process.stderr,
+});

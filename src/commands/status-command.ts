@@ -1,0 +1,94 @@
+import { loadDatabaseConfig } from "../config.js";
+import { createLogger } from "../logger.js";
+import type { RunRow } from "../db/sync-runs.js";
+import { readStatus, type SyncStatus } from "../sync/read-status.js";
+import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
+import { openPool } from "./open-database.js";
+import { formatCount, formatElapsed } from "./format.js";
+
+export interface StatusCommandOptions {
+  readonly json: boolean;
+  readonly runs: number;
+}
+
+function runJson(run: RunRow) {
+  return {
+    runId: run.runId,
+    kind: run.kind,
+    status: run.status,
+    sinceAt: run.sinceAt?.toISOString() ?? null,
+    registeredSinceAt: run.registeredSinceAt?.toISOString() ?? null,
+    registeredBeforeAt: run.registeredBeforeAt?.toISOString() ?? null,
+    startedAt: run.startedAt.toISOString(),
+    exportStartedAt: run.exportStartedAt?.toISOString() ?? null,
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    durationMs: run.finishedAt === null ? null : run.finishedAt.getTime() - run.startedAt.getTime(),
+    pages: run.pages,
+    bytes: run.bytes,
+    usersReceived: run.usersReceived,
+    usersWritten: run.usersWritten,
+    attributesWritten: run.attributesWritten,
+    grantsWritten: run.grantsWritten,
+    rejected: run.rejected,
+    errorCode: run.errorCode,
+    errorMessage: run.errorMessage,
+  };
+}
+
+/** The machine-readable status: stable keys, ISO instants, numbers as numbers. */
+export function statusJson(status: SyncStatus) {
+  return {
+    watermark: status.watermark?.toISOString() ?? null,
+    lastSuccessAt: status.lastSuccessAt?.toISOString() ?? null,
+    tables: status.tables,
+    runs: status.runs.map(runJson),
+  };
+}
+
+function describeRun(run: RunRow, nowMs: number): string {
+  const duration = formatElapsed((run.finishedAt?.getTime() ?? nowMs) - run.startedAt.getTime());
+  const window = run.sinceAt === null ? "full" : `since ${run.sinceAt.toISOString()}`;
+  const figures = `${formatCount(run.pages)} pages, ${formatCount(run.usersReceived)} users in, ${formatCount(run.usersWritten)} written, ${formatCount(run.rejected)} rejected`;
+  const error =
+    run.errorMessage === null
+      ? ""
+      : `\n        ${run.errorCode ?? ""}: ${run.errorMessage.split("\n")[0] ?? ""}`;
+  return `  #${run.runId.padEnd(5)} ${run.status.padEnd(10)} ${run.kind.padEnd(12)} ${run.startedAt.toISOString()}  ${duration.padStart(7)}  ${window}; ${figures}${error}`;
+}
+
+function writeHuman(context: CommandContext, status: SyncStatus, nowMs: number): void {
+  const out = context.stdout;
+  const ago = (date: Date | null) =>
+    date === null ? "never" : `${date.toISOString()} (${formatElapsed(nowMs - date.getTime())} ago)`;
+  writeLine(
+    out,
+    `Watermark:     ${status.watermark === null ? "none yet (the next run is a full export)" : status.watermark.toISOString()}`,
+  );
+  writeLine(out, `Last success:  ${ago(status.lastSuccessAt)}`);
+  const t = status.tables;
+  writeLine(
+    out,
+    `Rows:          ${formatCount(t.users)} users (${formatCount(t.usersDeleted)} deleted), ${formatCount(t.userAttributes)} attributes, ${formatCount(t.userGrants)} grants, ${formatCount(t.syncRejects)} rejects`,
+  );
+  writeLine(out);
+  writeLine(out, status.runs.length === 0 ? "No runs yet." : "Recent runs (newest first):");
+  for (const run of status.runs) writeLine(out, describeRun(run, nowMs));
+}
+
+/** `zephr-sync status [--json] [--runs N]`. */
+export async function statusCommand(
+  context: CommandContext,
+  options: StatusCommandOptions,
+): Promise<ExitCode> {
+  const config = loadDatabaseConfig(context.env);
+  const logger = createLogger(config.logLevel, context.stderr);
+  const pool = openPool(config, logger);
+  try {
+    const status = await readStatus(pool, options.runs);
+    if (options.json) writeLine(context.stdout, JSON.stringify(statusJson(status), null, 2));
+    else writeHuman(context, status, Date.now());
+    return exitCodes.ok;
+  } finally {
+    await pool.end();
+  }
+}

@@ -1,0 +1,339 @@
+import { existsSync } from "node:fs";
+import { ConfigError } from "./errors.js";
+import { parseDurationMs } from "./duration.js";
+
+/**
+ * The only reader of process.env. Every value is validated up front and every problem is reported at
+ * once; the result is frozen and passed down as an argument.
+ */
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const satisfies readonly [string, ...string[]];
+export type LogLevel = (typeof logLevels)[number];
+
+export interface DatabaseConfig {
+  readonly databaseUrl: string;
+  /** statement_timeout for the job's statements (ms); 0 = none. */
+  readonly statementTimeoutMs: number;
+  readonly logLevel: LogLevel;
+}
+
+export interface ZephrConfig {
+  /** e.g. https://acme.api.zephr.com, without a trailing slash. */
+  readonly baseUrl: string;
+  readonly accessKey: string;
+  readonly secretKey: string;
+  /** rpp: users per export page. */
+  readonly pageSize: number;
+  /** An attempt with no bytes received for this long is aborted and retried (ms). */
+  readonly idleTimeoutMs: number;
+  /** Retries per page after the first attempt, for transient failures only. */
+  readonly retries: number;
+  readonly retryMinMs: number;
+  readonly retryMaxMs: number;
+  /** Longest Retry-After we honour (ms); a longer one is capped to this. */
+  readonly maxRetryAfterMs: number;
+  /** A run that needs more pages than this fails instead of looping (guards against servers ignoring `page`). */
+  readonly maxPages: number;
+  /** Extra CA certificates (PEM file) trusted for the Zephr host; verification is always on. */
+  readonly caFile: string | undefined;
+  /** How `since` and other instants are written: whole seconds (as Zephr documents) or milliseconds. */
+  readonly instantPrecision: "seconds" | "milliseconds";
+  /** Zone in which Zephr's zone-less grant times are read (IANA name). */
+  readonly grantTimezone: string;
+  /** Whose clock sets the watermark: Zephr's (HTTP Date header) or this machine's. */
+  readonly watermarkClock: "server" | "local";
+}
+
+export interface SyncConfig extends DatabaseConfig {
+  readonly zephr: ZephrConfig;
+  /** Overlap subtracted from the watermark for the next `since` (ms). */
+  readonly lookbackMs: number;
+  /** Users per load batch (one set-based statement per table per batch). */
+  readonly batchSize: number;
+}
+
+const defaults = {
+  SYNC_LOOKBACK: "1h",
+  ZEPHR_PAGE_SIZE: "500",
+  SYNC_BATCH_SIZE: "2000",
+  ZEPHR_IDLE_TIMEOUT: "60s",
+  ZEPHR_RETRIES: "5",
+  ZEPHR_RETRY_MIN: "1s",
+  ZEPHR_RETRY_MAX: "60s",
+  ZEPHR_MAX_RETRY_AFTER: "10m",
+  ZEPHR_MAX_PAGES: "100000",
+  ZEPHR_INSTANT_PRECISION: "seconds",
+  ZEPHR_TIMEZONE: "UTC",
+  ZEPHR_WATERMARK_CLOCK: "server",
+  DB_STATEMENT_TIMEOUT: "0",
+  LOG_LEVEL: "info",
+} as const;
+
+/** Every variable zephr-sync reads, with its default and meaning: the source of `--help` and the README table. */
+export const configVariables: readonly { name: string; default: string; meaning: string }[] = [
+  { name: "DATABASE_URL", default: "(required)", meaning: "PostgreSQL connection string" },
+  {
+    name: "ZEPHR_BASE_URL",
+    default: "(required for run)",
+    meaning: "Tenant API host, https://TENANT.api.zephr.com",
+  },
+  { name: "ZEPHR_ACCESS_KEY", default: "(required for run)", meaning: "Admin API key pair: access key" },
+  {
+    name: "ZEPHR_SECRET_KEY",
+    default: "(required for run)",
+    meaning: "Admin API key pair: secret key (never logged)",
+  },
+  {
+    name: "SYNC_LOOKBACK",
+    default: defaults.SYNC_LOOKBACK,
+    meaning: "Overlap: since = watermark minus this",
+  },
+  {
+    name: "ZEPHR_PAGE_SIZE",
+    default: defaults.ZEPHR_PAGE_SIZE,
+    meaning: "Users per export page (rpp), 1-10000",
+  },
+  {
+    name: "SYNC_BATCH_SIZE",
+    default: defaults.SYNC_BATCH_SIZE,
+    meaning: "Users per database batch, 1-50000",
+  },
+  {
+    name: "ZEPHR_IDLE_TIMEOUT",
+    default: defaults.ZEPHR_IDLE_TIMEOUT,
+    meaning: "Abort an attempt silent this long",
+  },
+  {
+    name: "ZEPHR_RETRIES",
+    default: defaults.ZEPHR_RETRIES,
+    meaning: "Retries per page for transient faults",
+  },
+  {
+    name: "ZEPHR_RETRY_MIN",
+    default: defaults.ZEPHR_RETRY_MIN,
+    meaning: "First retry delay (doubles, with jitter)",
+  },
+  { name: "ZEPHR_RETRY_MAX", default: defaults.ZEPHR_RETRY_MAX, meaning: "Longest retry delay" },
+  {
+    name: "ZEPHR_MAX_RETRY_AFTER",
+    default: defaults.ZEPHR_MAX_RETRY_AFTER,
+    meaning: "Cap on a 429/503 Retry-After",
+  },
+  {
+    name: "ZEPHR_MAX_PAGES",
+    default: defaults.ZEPHR_MAX_PAGES,
+    meaning: "Fail rather than fetch more pages",
+  },
+  { name: "ZEPHR_CA_FILE", default: "(none)", meaning: "PEM file of extra CAs for the Zephr host" },
+  {
+    name: "ZEPHR_INSTANT_PRECISION",
+    default: defaults.ZEPHR_INSTANT_PRECISION,
+    meaning: "since written as seconds or milliseconds",
+  },
+  {
+    name: "ZEPHR_TIMEZONE",
+    default: defaults.ZEPHR_TIMEZONE,
+    meaning: "Zone of Zephr's zone-less grant times",
+  },
+  {
+    name: "ZEPHR_WATERMARK_CLOCK",
+    default: defaults.ZEPHR_WATERMARK_CLOCK,
+    meaning: "server (Date header) or local clock",
+  },
+  {
+    name: "DB_STATEMENT_TIMEOUT",
+    default: defaults.DB_STATEMENT_TIMEOUT,
+    meaning: "statement_timeout, 0 = none",
+  },
+  {
+    name: "LOG_LEVEL",
+    default: defaults.LOG_LEVEL,
+    meaning: "fatal, error, warn, info, debug, trace, silent",
+  },
+];
+
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: keyof typeof defaults): string {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === "" ? defaults[name] : value;
+  }
+
+  required(name: string, hint: string): string {
+    const value = this.env[name]?.trim();
+    if (value === undefined || value === "") {
+      this.problems.push(`${name} is not set: ${hint}`);
+      return "";
+    }
+    return value;
+  }
+
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value === undefined || value === "" ? undefined : value;
+  }
+
+  integer(name: keyof typeof defaults, min: number, max: number): number {
+    const text = this.raw(name);
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) {
+      this.problems.push(`${name}=${JSON.stringify(text)} must be a whole number from ${min} to ${max}`);
+      return min;
+    }
+    return value;
+  }
+
+  duration(name: keyof typeof defaults, minMs: number): number {
+    const text = this.raw(name);
+    const ms = parseDurationMs(text);
+    if (ms === undefined || ms < minMs) {
+      this.problems.push(
+        `${name}=${JSON.stringify(text)} must be a duration such as 30s, 15m, 1h or 1h30m` +
+          (minMs > 0 ? ` of at least ${minMs}ms` : ""),
+      );
+      return minMs;
+    }
+    return ms;
+  }
+
+  choice<T extends string>(name: keyof typeof defaults, choices: readonly [T, ...T[]]): T {
+    const text = this.raw(name);
+    const found = choices.find((c) => c === text);
+    if (found === undefined) {
+      this.problems.push(`${name}=${JSON.stringify(text)} must be one of: ${choices.join(", ")}`);
+      return choices[0];
+    }
+    return found;
+  }
+}
+
+function readDatabaseUrl(reader: Reader): string {
+  const url = reader.required("DATABASE_URL", "set it to postgres://USER:PASSWORD@HOST:5432/DATABASE");
+  if (url !== "" && !/^postgres(ql)?:\/\//.test(url)) {
+    reader.problems.push("DATABASE_URL must start with postgres:// or postgresql://");
+  }
+  return url;
+}
+
+function readDatabaseSection(reader: Reader): DatabaseConfig {
+  return {
+    databaseUrl: readDatabaseUrl(reader),
+    statementTimeoutMs: reader.duration("DB_STATEMENT_TIMEOUT", 0),
+    logLevel: reader.choice("LOG_LEVEL", logLevels),
+  };
+}
+
+function readBaseUrl(reader: Reader): string {
+  const text = reader.required(
+    "ZEPHR_BASE_URL",
+    "set it to your tenant's API host, https://TENANT.api.zephr.com",
+  );
+  if (text === "") return "";
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    reader.problems.push(
+      `ZEPHR_BASE_URL=${JSON.stringify(text)} is not a URL (expected https://TENANT.api.zephr.com)`,
+    );
+    return "";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") {
+    reader.problems.push("ZEPHR_BASE_URL must be an https:// (or, for a local simulator, http://) URL");
+  }
+  if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    reader.problems.push("ZEPHR_BASE_URL must not contain credentials, a query or a fragment");
+  }
+  return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+function readTimezone(reader: Reader): string {
+  const zone = reader.raw("ZEPHR_TIMEZONE");
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    reader.problems.push(
+      `ZEPHR_TIMEZONE=${JSON.stringify(zone)} is not an IANA time zone (e.g. UTC, Europe/London)`,
+    );
+  }
+  return zone;
+}
+
+function readCaFile(reader: Reader): string | undefined {
+  const path = reader.optional("ZEPHR_CA_FILE");
+  if (path !== undefined && !existsSync(path)) {
+    reader.problems.push(`ZEPHR_CA_FILE=${JSON.stringify(path)} does not exist`);
+  }
+  return path;
+}
+
+function readZephrSection(reader: Reader): ZephrConfig {
+  const zephr: ZephrConfig = {
+    baseUrl: readBaseUrl(reader),
+    accessKey: reader.required(
+      "ZEPHR_ACCESS_KEY",
+      "the access key of an Admin API key pair (Zephr console → Settings)",
+    ),
+    secretKey: reader.required("ZEPHR_SECRET_KEY", "the secret key of the same key pair"),
+    pageSize: reader.integer("ZEPHR_PAGE_SIZE", 1, 10_000),
+    idleTimeoutMs: reader.duration("ZEPHR_IDLE_TIMEOUT", 100),
+    retries: reader.integer("ZEPHR_RETRIES", 0, 100),
+    retryMinMs: reader.duration("ZEPHR_RETRY_MIN", 0),
+    retryMaxMs: reader.duration("ZEPHR_RETRY_MAX", 0),
+    maxRetryAfterMs: reader.duration("ZEPHR_MAX_RETRY_AFTER", 0),
+    maxPages: reader.integer("ZEPHR_MAX_PAGES", 1, 100_000_000),
+    caFile: readCaFile(reader),
+    instantPrecision: reader.choice("ZEPHR_INSTANT_PRECISION", ["seconds", "milliseconds"] as const),
+    grantTimezone: readTimezone(reader),
+    watermarkClock: reader.choice("ZEPHR_WATERMARK_CLOCK", ["server", "local"] as const),
+  };
+  if (zephr.retryMaxMs < zephr.retryMinMs) {
+    reader.problems.push("ZEPHR_RETRY_MAX must not be shorter than ZEPHR_RETRY_MIN");
+  }
+  return zephr;
+}
+
+function finish<T extends object>(reader: Reader, config: T): Readonly<T> {
+  if (reader.problems.length > 0) throw new ConfigError(reader.problems);
+  return deepFreeze(config);
+}
+
+function deepFreeze<T extends object>(value: T): Readonly<T> {
+  for (const child of Object.values(value)) {
+    if (typeof child === "object" && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+/** What `migrate` and `status` need. Throws ConfigError listing every problem. */
+export function loadDatabaseConfig(env: Env): DatabaseConfig {
+  const reader = new Reader(env);
+  return finish(reader, readDatabaseSection(reader));
+}
+
+/** What `run` needs. Throws ConfigError listing every problem. */
+export function loadSyncConfig(env: Env): SyncConfig {
+  const reader = new Reader(env);
+  const config: SyncConfig = {
+    ...readDatabaseSection(reader),
+    zephr: readZephrSection(reader),
+    lookbackMs: reader.duration("SYNC_LOOKBACK", 0),
+    batchSize: reader.integer("SYNC_BATCH_SIZE", 1, 50_000),
+  };
+  return finish(reader, config);
+}
+
+/** The database URL with its password replaced, for messages. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  try {
+    const url = new URL(databaseUrl);
+    if (url.password !== "") url.password = "***";
+    return url.toString();
+  } catch {
+    return "(unparseable DATABASE_URL)";
+  }
+}

@@ -1,0 +1,54 @@
+import pg from "pg";
+
+/**
+ * Advisory lock key for "a sync is running against this database": the first 8 bytes of
+ * sha256('zephr-sync run lock') as a signed bigint, fixed so every version of zephr-sync agrees.
+ */
+export const runLockKey = "7825712067193579042";
+
+export interface RunLock {
+  /** Resolves when the lock's connection dies (the lock is then lost); never rejects. */
+  readonly lost: Promise<Error>;
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the run lock on a dedicated connection (session-level, so it survives the batch transactions and
+ * is freed by the server if this process dies). Resolves undefined when another run holds it.
+ */
+export async function tryAcquireRunLock(databaseUrl: string): Promise<RunLock | undefined> {
+  const client = new pg.Client({ connectionString: databaseUrl, application_name: "zephr-sync lock" });
+  let onLost: (error: Error) => void = () => undefined;
+  const lost = new Promise<Error>((resolve) => {
+    onLost = resolve;
+  });
+  client.on("error", (error) => {
+    onLost(error);
+  });
+  await client.connect();
+  try {
+    const result = await client.query<{ locked: boolean }>(
+      `select pg_try_advisory_lock($1::bigint) as locked`,
+      [runLockKey],
+    );
+    if (result.rows[0]?.locked !== true) {
+      await client.end();
+      return undefined;
+    }
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  client.on("end", () => {
+    onLost(new Error("the connection holding the run lock closed"));
+  });
+  return {
+    lost,
+    // If the connection is already gone, the server freed the lock with the session: nothing to undo.
+    async release() {
+      client.removeAllListeners("end");
+      await client.query(`select pg_advisory_unlock($1::bigint)`, [runLockKey]).catch(() => undefined);
+      await client.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,268 @@
+import { createHash } from "node:crypto";
+import { LosslessNumber } from "../json/lossless-number.js";
+import { stringifyJson } from "../json/stringify-json.js";
+import type { BuiltValue } from "../zephr/json-value-builder.js";
+import { tooDeep } from "../zephr/json-value-builder.js";
+import type { NormalizeOutcome, NormalizedGrant, NormalizedUser } from "./normalized-user.js";
+import { parseInstant } from "./parse-instant.js";
+
+/** Bump when normalization changes meaning, so every user is rewritten once by the next run. */
+const normalizationVersion = 1;
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const knownUserKeys = new Set([
+  "user_id",
+  "identifiers",
+  "email_verified",
+  "tracking_id",
+  "registered",
+  "registration_tenant",
+  "attributes",
+]);
+const knownElementKeys = new Set(["user", "grants", "seq-no"]);
+const knownGrantKeys = new Set([
+  "grantId",
+  "grant_id",
+  "account_id",
+  "entitlement_type",
+  "entitlement_id",
+  "product_id",
+  "expiry_state",
+  "startTime",
+  "endTime",
+  "createdAt",
+  "created_at",
+]);
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return (
+    typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof LosslessNumber)
+  );
+}
+
+function pickExtra(source: Json, known: ReadonlySet<string>): Json {
+  const extra: Json = {};
+  for (const key of Object.keys(source)) {
+    if (!known.has(key)) {
+      Object.defineProperty(extra, key, {
+        value: source[key],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return extra;
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "missing";
+  const text = stringifyJson(value);
+  return text.length > 60 ? text.slice(0, 57) + "..." : text;
+}
+
+/** A string PostgreSQL cannot store in text or jsonb: one with NUL or with unpaired surrogates. */
+function isUnstorable(text: string): boolean {
+  return text.includes("\u0000") || !(text as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
+/** Finds the first string (value or key) PostgreSQL cannot store, or the too-deep marker; returns where. */
+function findUnstorable(value: unknown, path: string): string | undefined {
+  if (typeof value === "string")
+    return isUnstorable(value) ? `${path} contains a NUL character or invalid Unicode` : undefined;
+  if (value === tooDeep) return `${path} is nested deeper than 64 levels`;
+  if (typeof value !== "object" || value === null || value instanceof LosslessNumber) return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = findUnstorable(value[i], `${path}[${i}]`);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  for (const [key, child] of Object.entries(value)) {
+    if (isUnstorable(key)) return `a key in ${path} contains a NUL character or invalid Unicode`;
+    const found = findUnstorable(child, `${path}.${key}`);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+class Checker {
+  readonly reasons: string[] = [];
+
+  optionalString(value: unknown, path: string): string | null {
+    if (value === undefined || value === null) return null;
+    if (typeof value === "string") return value;
+    this.reasons.push(`${path} must be a string, got ${describe(value)}`);
+    return null;
+  }
+
+  optionalBoolean(value: unknown, path: string): boolean | null {
+    if (value === undefined || value === null) return null;
+    if (typeof value === "boolean") return value;
+    if (value === "true" || value === "false") return value === "true";
+    this.reasons.push(`${path} must be true or false, got ${describe(value)}`);
+    return null;
+  }
+
+  optionalObject(value: unknown, path: string): Json {
+    if (value === undefined || value === null) return {};
+    if (isObject(value)) return value;
+    this.reasons.push(`${path} must be an object, got ${describe(value)}`);
+    return {};
+  }
+
+  optionalInstant(value: unknown, path: string, timeZone: string): string | null {
+    if (value === undefined || value === null || value === "") return null;
+    if (typeof value === "string") {
+      const parsed = parseInstant(value, timeZone);
+      if (parsed !== undefined) return parsed;
+    }
+    this.reasons.push(`${path} is not a valid date and time: ${describe(value)}`);
+    return null;
+  }
+
+  userId(value: unknown): string {
+    if (typeof value === "string" && uuidPattern.test(value)) return value.toLowerCase();
+    this.reasons.push(
+      value === undefined || value === null
+        ? "user.user_id is missing"
+        : `user.user_id is not a UUID: ${describe(value)}`,
+    );
+    return "";
+  }
+
+  grantList(value: unknown): unknown[] {
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value)) return value;
+    if (isObject(value)) {
+      const { results } = value;
+      if (results === undefined || results === null) return [];
+      if (Array.isArray(results)) return results;
+      this.reasons.push(`grants.results must be a list, got ${describe(results)}`);
+      return [];
+    }
+    this.reasons.push(`grants must be an object with a results list, got ${describe(value)}`);
+    return [];
+  }
+
+  grant(value: unknown, path: string, timeZone: string): NormalizedGrant | undefined {
+    if (!isObject(value)) {
+      this.reasons.push(`${path} must be an object, got ${describe(value)}`);
+      return undefined;
+    }
+    const grantId = this.grantId(value, path);
+    const created = value.createdAt ?? value.created_at;
+    const grant: NormalizedGrant = {
+      grantId,
+      accountId: this.optionalString(value.account_id, `${path}.account_id`),
+      entitlementType: this.optionalString(value.entitlement_type, `${path}.entitlement_type`),
+      entitlementId: this.optionalString(value.entitlement_id, `${path}.entitlement_id`),
+      productId: this.optionalString(value.product_id, `${path}.product_id`),
+      expiryState: this.optionalString(value.expiry_state, `${path}.expiry_state`),
+      startsAt: this.optionalInstant(value.startTime, `${path}.startTime`, timeZone),
+      endsAt: this.optionalInstant(value.endTime, `${path}.endTime`, timeZone),
+      createdAt: this.optionalInstant(created, `${path}.createdAt`, timeZone),
+      extra: pickExtra(value, knownGrantKeys),
+    };
+    return grant;
+  }
+
+  private grantId(grant: Json, path: string): string {
+    const { grantId, grant_id: grantIdSnake } = grant;
+    if (grantId !== undefined && grantIdSnake !== undefined && grantId !== grantIdSnake) {
+      this.reasons.push(`${path} has both grantId and grant_id, and they differ`);
+    }
+    const id = grantId ?? grantIdSnake;
+    if (typeof id === "string" && id.trim() !== "") return id;
+    this.reasons.push(`${path}.grantId is missing or not a non-empty string: ${describe(id)}`);
+    return "";
+  }
+}
+
+function seqNoOf(value: unknown): number | LosslessNumber | null {
+  if (typeof value === "number" || value instanceof LosslessNumber) return value;
+  return null;
+}
+
+function hashUser(user: Omit<NormalizedUser, "contentHash">, timeZone: string): string {
+  const content = [
+    normalizationVersion,
+    timeZone,
+    user.userId,
+    user.emailAddress,
+    user.emailVerified,
+    user.trackingId,
+    user.registeredAt,
+    user.registrationTenant,
+    user.identifiers,
+    user.attributes,
+    user.seqNo,
+    user.userExtra,
+    user.elementExtra,
+    user.grants,
+  ];
+  return createHash("sha256").update(stringifyJson(content, user.hasLossless)).digest("hex");
+}
+
+export interface NormalizeOptions {
+  /** Zone for Zephr's zone-less grant times (IANA name). */
+  readonly grantTimezone: string;
+}
+
+/**
+ * Validates one export element and turns it into the rows it stands for, or explains every reason it
+ * cannot be stored. Never throws for bad input.
+ */
+export function normalizeElement(built: BuiltValue, options: NormalizeOptions): NormalizeOutcome {
+  const element = built.value;
+  const check = new Checker();
+  const timeZone = options.grantTimezone;
+  const reject = (userId: unknown, reasons: readonly string[]): NormalizeOutcome => ({
+    ok: false,
+    rejected: {
+      userId: typeof userId === "string" ? userId.slice(0, 200) : null,
+      reasons,
+      element: stringifyJson(element, built.hasLossless),
+    },
+  });
+
+  if (!isObject(element)) return reject(null, [`the element must be an object, got ${describe(element)}`]);
+  const rawUser = element.user;
+  if (!isObject(rawUser)) return reject(null, [`element.user must be an object, got ${describe(rawUser)}`]);
+  const unstorable = findUnstorable(element, "element");
+  if (unstorable !== undefined) return reject(rawUser.user_id, [unstorable]);
+
+  const userId = check.userId(rawUser.user_id);
+  const identifiers = check.optionalObject(rawUser.identifiers, "user.identifiers");
+  const grants = new Map<string, NormalizedGrant>();
+  check.grantList(element.grants).forEach((raw, index) => {
+    const grant = check.grant(raw, `grants.results[${index}]`, timeZone);
+    if (grant !== undefined) grants.set(grant.grantId, grant);
+  });
+  const seqNo = seqNoOf(element["seq-no"]);
+  const elementExtra = pickExtra(element, knownElementKeys);
+  if (seqNo === null && element["seq-no"] !== undefined && element["seq-no"] !== null) {
+    elementExtra["seq-no"] = element["seq-no"];
+  }
+  const partial = {
+    userId,
+    emailAddress: check.optionalString(identifiers.email_address, "user.identifiers.email_address"),
+    emailVerified: check.optionalBoolean(rawUser.email_verified, "user.email_verified"),
+    trackingId: check.optionalString(rawUser.tracking_id, "user.tracking_id"),
+    registeredAt: check.optionalInstant(rawUser.registered, "user.registered", timeZone),
+    registrationTenant: check.optionalString(rawUser.registration_tenant, "user.registration_tenant"),
+    identifiers,
+    attributes: check.optionalObject(rawUser.attributes, "user.attributes"),
+    seqNo,
+    userExtra: pickExtra(rawUser, knownUserKeys),
+    elementExtra,
+    grants: [...grants.values()],
+    hasLossless: built.hasLossless,
+  };
+  if (check.reasons.length > 0) return reject(rawUser.user_id, check.reasons);
+  return { ok: true, user: { ...partial, contentHash: hashUser(partial, timeZone) } };
+}

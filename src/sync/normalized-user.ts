@@ -1,0 +1,49 @@
+import type { LosslessNumber } from "../json/lossless-number.js";
+
+/** One grant as it will be stored; instants are UTC ISO strings, null when absent. */
+export interface NormalizedGrant {
+  readonly grantId: string;
+  readonly accountId: string | null;
+  readonly entitlementType: string | null;
+  readonly entitlementId: string | null;
+  readonly productId: string | null;
+  readonly expiryState: string | null;
+  readonly startsAt: string | null;
+  /** null = indefinite. */
+  readonly endsAt: string | null;
+  readonly createdAt: string | null;
+  readonly extra: Readonly<Record<string, unknown>>;
+}
+
+/** One export element, validated: the user's whole current state. */
+export interface NormalizedUser {
+  /** Lowercase UUID. */
+  readonly userId: string;
+  readonly emailAddress: string | null;
+  readonly emailVerified: boolean | null;
+  readonly trackingId: string | null;
+  readonly registeredAt: string | null;
+  readonly registrationTenant: string | null;
+  readonly identifiers: Readonly<Record<string, unknown>>;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly seqNo: number | LosslessNumber | null;
+  readonly userExtra: Readonly<Record<string, unknown>>;
+  readonly elementExtra: Readonly<Record<string, unknown>>;
+  readonly grants: readonly NormalizedGrant[];
+  /** Some number inside is a LosslessNumber: serialize with stringifyJson's slow path. */
+  readonly hasLossless: boolean;
+  /** Hex SHA-256 of everything above: equal hashes mean nothing to write. */
+  readonly contentHash: string;
+}
+
+export interface RejectedElement {
+  /** user.user_id as found, when it was a string. */
+  readonly userId: string | null;
+  readonly reasons: readonly string[];
+  /** The element as JSON text. */
+  readonly element: string;
+}
+
+export type NormalizeOutcome =
+  | { readonly ok: true; readonly user: NormalizedUser }
+  | { readonly ok: false; readonly rejected: RejectedElement };

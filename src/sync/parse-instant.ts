@@ -1,0 +1,90 @@
+/**
+ * Zephr's instants: `registered` is ISO 8601 with a zone (`2021-02-24T15:43:28Z`); grant times are
+ * `YYYY-MM-DD HH:mm:ss` without a zone, read in a configured zone (UTC unless told otherwise).
+ * Both are validated field by field (no 2021-02-30) and returned as UTC ISO strings.
+ */
+
+const instantPattern =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    formatter = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Offset of `timeZone` from UTC at the instant `utcMs` (ms, positive east of Greenwich). */
+function zoneOffsetMs(timeZone: string, utcMs: number): number {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(utcMs))) {
+    if (part.type !== "literal") parts[part.type] = Number(part.value);
+  }
+  const asUtc = Date.UTC(
+    parts.year ?? 1970,
+    (parts.month ?? 1) - 1,
+    parts.day ?? 1,
+    parts.hour ?? 0,
+    parts.minute ?? 0,
+    parts.second ?? 0,
+  );
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/**
+ * Parses an instant; a text without a zone is read in `timeZone`. Returns UTC ISO 8601, or undefined
+ * when the text is not a valid date and time.
+ */
+export function parseInstant(text: string, timeZone: string): string | undefined {
+  const match = instantPattern.exec(text.trim());
+  if (!match) return undefined;
+  const [, y, mo, d, h = "0", mi = "0", s = "0", fraction = "", zone] = match;
+  const year = Number(y);
+  const month = Number(mo);
+  const day = Number(d);
+  const hour = Number(h);
+  const minute = Number(mi);
+  const second = Number(s);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  const ms = Number((fraction + "000").slice(0, 3));
+  const wallMs = Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  const date = new Date(wallMs);
+  if (year < 100) date.setUTCFullYear(year); // Date.UTC maps years 0-99 to 1900-1999
+  let utcMs = date.getTime();
+  if (zone !== undefined) {
+    if (zone.toUpperCase() !== "Z") {
+      const sign = zone.startsWith("-") ? -1 : 1;
+      const digits = zone.slice(1).replace(":", "");
+      const offsetMinutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || "0");
+      if (offsetMinutes > 18 * 60) return undefined;
+      utcMs -= sign * offsetMinutes * 60_000;
+    }
+  } else if (timeZone !== "UTC") {
+    // Two passes settle the offset across DST changes: guess with the offset at the wall time, then
+    // correct with the offset at the resulting instant.
+    const first = utcMs - zoneOffsetMs(timeZone, utcMs);
+    utcMs = utcMs - zoneOffsetMs(timeZone, first);
+  }
+  const result = new Date(utcMs);
+  const resultYear = result.getUTCFullYear();
+  if (Number.isNaN(result.getTime()) || resultYear < 1 || resultYear > 9999) return undefined;
+  return result.toISOString();
+}

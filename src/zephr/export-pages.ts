@@ -1,0 +1,134 @@
+import pRetry from "p-retry";
+import { SyncError } from "../errors.js";
+import type { ZephrConfig } from "../config.js";
+import { ExportBodyParser, type EnvelopeSummary } from "./export-body-parser.js";
+import type { BuiltValue } from "./json-value-builder.js";
+import { buildExportQuery, userExportPath, type ExportWindow } from "./export-query.js";
+import { openSignedGet, type HttpDeps } from "./open-export-page.js";
+
+export interface PageResult {
+  readonly page: number;
+  readonly elements: number;
+  readonly bytes: number;
+  readonly summary: EnvelopeSummary;
+}
+
+export type PagingStop = "empty page" | "short page" | "no next link" | "not paginated" | "paging ignored";
+
+export interface ExportPagesHooks {
+  /** Called once, when the first page's headers arrive, with Zephr's clock if it sent a Date header. */
+  readonly onExportStarted: (serverDateMs: number | undefined, requestedAtMs: number) => Promise<void>;
+  /** Elements completed by one chunk of a page. May wait (backpressure: the body is not read meanwhile). */
+  readonly onElements: (elements: readonly BuiltValue[], page: number) => Promise<void>;
+  /** A page was read completely. */
+  readonly onPage: (result: PageResult) => Promise<void>;
+  /** A page attempt failed and will be tried again after `delayMs`. */
+  readonly onRetry: (page: number, error: SyncError, attempt: number, delayMs: number) => void;
+  /** Paging ended for the given reason. */
+  readonly onStop: (reason: PagingStop, pages: number) => void;
+}
+
+export interface ExportPagesDeps {
+  readonly http: HttpDeps;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly signal?: AbortSignal;
+}
+
+function fingerprintOf(built: BuiltValue | undefined): string {
+  const element = built?.value;
+  if (typeof element !== "object" || element === null) return "";
+  const user = (element as { user?: unknown }).user;
+  const id = typeof user === "object" && user !== null ? (user as { user_id?: unknown }).user_id : undefined;
+  return typeof id === "string" ? id : "";
+}
+
+/**
+ * Fetches the export page by page (rpp/page) and streams each page's elements to the hooks. A page that
+ * fails transiently (network, timeout, 429, 5xx) is fetched again from its start, with backoff and
+ * jitter, honouring Retry-After; elements it delivered before failing arrive again, which loading
+ * tolerates. Stops on an empty or short page, a missing next link, or a server that ignores paging.
+ */
+export async function exportPages(
+  zephr: ZephrConfig,
+  window: ExportWindow,
+  deps: ExportPagesDeps,
+  hooks: ExportPagesHooks,
+): Promise<number> {
+  let started = false;
+  let previousFingerprint: string | undefined;
+
+  const fetchPage = async (page: number) => {
+    const query = buildExportQuery({
+      window,
+      pageSize: zephr.pageSize,
+      page,
+      instantPrecision: zephr.instantPrecision,
+    });
+    const requestedAtMs = deps.http.now();
+    const opened = await openSignedGet(zephr, deps.http, userExportPath, query, deps.signal);
+    if (!started) {
+      started = true;
+      await hooks.onExportStarted(opened.serverDateMs, requestedAtMs);
+    }
+    const parser = new ExportBodyParser();
+    let elements = 0;
+    let first: BuiltValue | undefined;
+    let last: BuiltValue | undefined;
+    const deliver = async (built: BuiltValue[]) => {
+      if (built.length === 0) return;
+      first ??= built[0];
+      last = built[built.length - 1];
+      elements += built.length;
+      await hooks.onElements(built, page);
+    };
+    for await (const chunk of opened.body) await deliver(parser.write(chunk));
+    const ended = parser.end();
+    await deliver(ended.elements);
+    return {
+      result: { page, elements, bytes: parser.bytes, summary: ended.summary },
+      fingerprint: `${elements}:${fingerprintOf(first)}:${fingerprintOf(last)}`,
+    };
+  };
+
+  for (let page = 1; ; page++) {
+    if (page > zephr.maxPages) {
+      throw new SyncError(
+        "EXPORT_TOO_MANY_PAGES",
+        `The export did not end after ${zephr.maxPages} pages of ${zephr.pageSize} users; raise ZEPHR_MAX_PAGES if the tenant really has that many users.`,
+      );
+    }
+    const { result, fingerprint } = await pRetry(() => fetchPage(page), {
+      retries: zephr.retries,
+      minTimeout: zephr.retryMinMs,
+      maxTimeout: zephr.retryMaxMs,
+      factor: 2,
+      randomize: true,
+      ...(deps.signal ? { signal: deps.signal } : {}),
+      shouldRetry: ({ error }) =>
+        error instanceof SyncError && error.transient && error.code.startsWith("ZEPHR_"),
+      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retryDelay }) => {
+        if (!(error instanceof SyncError) || !error.transient || retriesLeft === 0) return;
+        const extraMs = Math.min(error.retryAfterMs ?? 0, zephr.maxRetryAfterMs);
+        hooks.onRetry(page, error, attemptNumber, retryDelay + extraMs);
+        if (extraMs > 0) await deps.sleep(extraMs);
+      },
+    });
+    await hooks.onPage(result);
+    const stop = pagingStop(result, zephr.pageSize, fingerprint === previousFingerprint);
+    if (stop !== undefined) {
+      hooks.onStop(stop, page);
+      return page;
+    }
+    previousFingerprint = fingerprint;
+  }
+}
+
+function pagingStop(result: PageResult, pageSize: number, sameAsPrevious: boolean): PagingStop | undefined {
+  const { elements, summary } = result;
+  if (elements === 0) return "empty page";
+  if (summary.kind === "object" && summary.paginated === false) return "not paginated";
+  if (summary.kind === "object" && summary.hasLinks && !summary.hasNext) return "no next link";
+  if (elements < pageSize) return "short page";
+  if (elements > pageSize || sameAsPrevious) return "paging ignored";
+  return undefined;
+}

@@ -1,0 +1,220 @@
+import http from "node:http";
+import https from "node:https";
+import { SyncError } from "../errors.js";
+import type { ZephrConfig } from "../config.js";
+import { buildAuthorizationHeader } from "./sign-request.js";
+
+/** An export page whose headers arrived with status 200; the body is still to be read. */
+export interface OpenExportPage {
+  /** Zephr's clock when it answered (HTTP Date header), if it sent a valid one (ms since the epoch). */
+  readonly serverDateMs: number | undefined;
+  /** Content-Length, when the server sent one (bytes). */
+  readonly contentLength: number | undefined;
+  /** The body, chunk by chunk. Errors mid-body surface here as SyncError. */
+  readonly body: AsyncIterable<Buffer>;
+}
+
+export interface HttpDeps {
+  readonly agent: http.Agent;
+  readonly now: () => number;
+}
+
+/** A keep-alive agent for one run, verifying TLS certificates always (with extra CAs when configured). */
+export function createZephrAgent(baseUrl: string, ca: readonly string[] | undefined): http.Agent {
+  if (baseUrl.startsWith("https:")) {
+    return new https.Agent({
+      keepAlive: true,
+      maxSockets: 2,
+      rejectUnauthorized: true,
+      ...(ca ? { ca: [...ca] } : {}),
+    });
+  }
+  return new http.Agent({ keepAlive: true, maxSockets: 2 });
+}
+
+const networkCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "UND_ERR_SOCKET",
+]);
+
+/** Maps a socket-level failure to a transient ZEPHR_NETWORK error that names the host. */
+function networkError(error: unknown, target: string): SyncError {
+  if (error instanceof SyncError) return error;
+  const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+  const reason = error instanceof Error ? error.message : String(error);
+  const tlsHint = /CERT|SSL|TLS|self.signed|certificate/i.test(code + reason)
+    ? " The TLS certificate was not trusted: set ZEPHR_CA_FILE to your CA bundle if a proxy re-signs traffic."
+    : "";
+  return new SyncError("ZEPHR_NETWORK", `Could not complete GET ${target}: ${reason}.${tlsHint}`, {
+    cause: error,
+    transient: tlsHint === "" && (networkCodes.has(code) || code === "" || reason === "aborted"),
+  });
+}
+
+/**
+ * Sends one signed GET for `path?query` and resolves once the status and headers are in. The query is
+ * signed and sent byte for byte as given. No byte for `idleTimeoutMs` (before or during the body)
+ * aborts the attempt with a transient ZEPHR_TIMEOUT.
+ */
+export function openSignedGet(
+  config: ZephrConfig,
+  deps: HttpDeps,
+  path: string,
+  query: string,
+  signal: AbortSignal | undefined,
+): Promise<OpenExportPage> {
+  const base = new URL(config.baseUrl);
+  const fullPath = base.pathname.replace(/\/$/, "") + path;
+  const target = `${path}?${query}`;
+  const authorization = buildAuthorizationHeader(
+    config,
+    { method: "GET", path: fullPath, query, body: "" },
+    deps.now(),
+  );
+  const client = base.protocol === "https:" ? https : http;
+  return new Promise<OpenExportPage>((resolve, reject) => {
+    const request = client.request({
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port === "" ? undefined : Number(base.port),
+      method: "GET",
+      path: `${fullPath}?${query}`,
+      agent: deps.agent,
+      headers: { authorization, accept: "application/json", "user-agent": "zephr-sync" },
+      ...(signal ? { signal } : {}),
+    });
+    request.setTimeout(config.idleTimeoutMs, () => {
+      request.destroy(
+        new SyncError(
+          "ZEPHR_TIMEOUT",
+          `GET ${target} received nothing for ${config.idleTimeoutMs}ms; aborted (ZEPHR_IDLE_TIMEOUT).`,
+          { transient: true },
+        ),
+      );
+    });
+    request.on("error", (error) => {
+      reject(networkError(error, target));
+    });
+    request.on("response", (response) => {
+      const status = response.statusCode ?? 0;
+      if (status !== 200) {
+        readSmallBody(response)
+          .then((body) => {
+            reject(statusError(status, target, body, response.headers["retry-after"], deps.now()));
+          })
+          .catch((error: unknown) => {
+            reject(networkError(error, target));
+          });
+        return;
+      }
+      const contentType = response.headers["content-type"] ?? "";
+      if (/html|text\/plain|xml/i.test(contentType)) {
+        readSmallBody(response)
+          .then((body) => {
+            reject(
+              new SyncError(
+                "EXPORT_MALFORMED",
+                `Zephr answered GET ${target} with ${contentType} instead of JSON: ${JSON.stringify(body.slice(0, 200))}. ` +
+                  "Check ZEPHR_BASE_URL points at the tenant API host (https://TENANT.api.zephr.com).",
+              ),
+            );
+          })
+          .catch((error: unknown) => {
+            reject(networkError(error, target));
+          });
+        return;
+      }
+      const dateMs = Date.parse(response.headers.date ?? "");
+      const length = Number(response.headers["content-length"]);
+      resolve({
+        serverDateMs: Number.isFinite(dateMs) ? dateMs : undefined,
+        contentLength: Number.isFinite(length) ? length : undefined,
+        body: readBody(response, target),
+      });
+    });
+    request.end();
+  });
+}
+
+async function* readBody(response: http.IncomingMessage, target: string): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of response) yield chunk as Buffer;
+  } catch (error) {
+    throw networkError(error, target);
+  }
+  if (!response.complete) {
+    throw networkError(new Error("the connection closed before the whole body arrived"), target);
+  }
+}
+
+async function readSmallBody(response: http.IncomingMessage): Promise<string> {
+  let text = "";
+  for await (const chunk of response) {
+    if (text.length < 4096) text += (chunk as Buffer).toString("utf8");
+  }
+  return text.slice(0, 4096);
+}
+
+function serverMessage(body: string): string {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === "object" && parsed !== null) {
+      const { message, error } = parsed as { message?: unknown; error?: unknown };
+      if (typeof message === "string") return message;
+      if (typeof error === "string") return error;
+    }
+  } catch {
+    // not JSON: fall through to the raw text
+  }
+  return body.trim().slice(0, 300);
+}
+
+/** Retry-After as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+export function parseRetryAfterMs(header: string | undefined, nowMs: number): number | undefined {
+  if (header === undefined || header.trim() === "") return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const at = Date.parse(header);
+  return Number.isFinite(at) ? Math.max(0, at - nowMs) : undefined;
+}
+
+function statusError(
+  status: number,
+  target: string,
+  body: string,
+  retryAfter: string | undefined,
+  nowMs: number,
+): SyncError {
+  const said = serverMessage(body);
+  const quoted = said === "" ? "" : ` (Zephr said: ${JSON.stringify(said)})`;
+  const where = `Zephr answered ${status} for GET ${target}${quoted}`;
+  if (status === 401) {
+    return new SyncError(
+      "ZEPHR_AUTH",
+      `${where}: check ZEPHR_ACCESS_KEY / ZEPHR_SECRET_KEY and that this machine's clock is correct.`,
+    );
+  }
+  if (status === 403) {
+    return new SyncError(
+      "ZEPHR_FORBIDDEN",
+      `${where}: the admin user that owns the key pair lacks the privilege to export users; grant it in the Zephr console.`,
+    );
+  }
+  if (status === 429 || status >= 500) {
+    const retryAfterMs = parseRetryAfterMs(retryAfter, nowMs);
+    return new SyncError("ZEPHR_UNAVAILABLE", `${where}; will retry.`, {
+      transient: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    });
+  }
+  const hint = status === 404 ? ": check ZEPHR_BASE_URL (https://TENANT.api.zephr.com)." : ".";
+  return new SyncError("ZEPHR_BAD_REQUEST", `${where}${hint}`);
+}
