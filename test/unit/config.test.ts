@@ -1,0 +1,99 @@
+import { loadDatabaseConfig, loadSyncConfig, redactDatabaseUrl } from "../../src/config.js";
+import { ConfigError } from "../../src/errors.js";
+import { formatDurationMs, parseDurationMs } from "../../src/duration.js";
+
+const complete = {
+  DATABASE_URL: "postgres://u:p@localhost:5432/db",
+  ZEPHR_BASE_URL: "https://acme.api.zephr.com/",
+  ZEPHR_ACCESS_KEY: "access",
+  ZEPHR_SECRET_KEY: "secret",
+};
+
+function problemsOf(fn: () => unknown): readonly string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("configuration", () => {
+  test("a complete environment gives frozen config with documented defaults", () => {
+    const config = loadSyncConfig(complete);
+    expect(config).toMatchObject({
+      databaseUrl: complete.DATABASE_URL,
+      lookbackMs: 3_600_000,
+      batchSize: 2000,
+      zephr: {
+        baseUrl: "https://acme.api.zephr.com",
+        pageSize: 500,
+        grantTimezone: "UTC",
+        watermarkClock: "server",
+      },
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.zephr)).toBe(true);
+  });
+
+  test("every problem is listed at once, each naming its variable", () => {
+    const problems = problemsOf(() =>
+      loadSyncConfig({ SYNC_LOOKBACK: "soon", ZEPHR_PAGE_SIZE: "0", ZEPHR_TIMEZONE: "Mars/Olympus" }),
+    );
+    const text = problems.join("\n");
+    for (const name of [
+      "DATABASE_URL",
+      "ZEPHR_BASE_URL",
+      "ZEPHR_ACCESS_KEY",
+      "ZEPHR_SECRET_KEY",
+      "SYNC_LOOKBACK",
+      "ZEPHR_PAGE_SIZE",
+      "ZEPHR_TIMEZONE",
+    ]) {
+      expect(text).toContain(name);
+    }
+    expect(problems).toHaveLength(7);
+  });
+
+  test("status and migrate need only the database", () => {
+    expect(loadDatabaseConfig({ DATABASE_URL: complete.DATABASE_URL }).databaseUrl).toBe(
+      complete.DATABASE_URL,
+    );
+  });
+
+  test("a base URL with credentials or a query is refused", () => {
+    expect(
+      problemsOf(() => loadSyncConfig({ ...complete, ZEPHR_BASE_URL: "https://u:p@x.test/?a=1" })).join(),
+    ).toMatch(/must not contain credentials/);
+  });
+
+  test("the secret never appears in a configuration error", () => {
+    const problems = problemsOf(() =>
+      loadSyncConfig({ ...complete, ZEPHR_SECRET_KEY: "s3cr3t", ZEPHR_RETRIES: "many" }),
+    );
+    expect(problems.join("\n")).not.toContain("s3cr3t");
+  });
+
+  test("the database password is redacted for messages", () => {
+    expect(redactDatabaseUrl("postgres://me:hunter2@db:5432/x")).toBe("postgres://me:***@db:5432/x");
+  });
+});
+
+describe("durations", () => {
+  test.each([
+    ["15m", 900_000],
+    ["1h", 3_600_000],
+    ["1h30m", 5_400_000],
+    ["250ms", 250],
+    ["7d", 604_800_000],
+    ["0", 0],
+  ])("%s is %i ms", (text, ms) => {
+    expect(parseDurationMs(text)).toBe(ms);
+    if (ms > 0) expect(parseDurationMs(formatDurationMs(ms))).toBe(ms);
+  });
+
+  test.each(["", "1", "h", "1x", "1h 30m", "-1h"])("%j is not a duration", (text) => {
+    expect(parseDurationMs(text)).toBeUndefined();
+  });
+});

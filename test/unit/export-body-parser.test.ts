@@ -1,0 +1,95 @@
+import { ExportBodyParser } from "../../src/zephr/export-body-parser.js";
+import { LosslessNumber } from "../../src/json/lossless-number.js";
+import { tooDeep } from "../../src/zephr/json-value-builder.js";
+import { SyncError } from "../../src/errors.js";
+
+function parseInChunks(text: string, chunkBytes: number) {
+  const parser = new ExportBodyParser();
+  const bytes = Buffer.from(text, "utf8");
+  const elements: unknown[] = [];
+  for (let i = 0; i < bytes.length; i += chunkBytes) {
+    elements.push(...parser.write(bytes.subarray(i, i + chunkBytes)).map((b) => b.value));
+  }
+  const end = parser.end();
+  elements.push(...end.elements.map((b) => b.value));
+  return { elements, summary: end.summary, bytes: parser.bytes };
+}
+
+const a = { user: { user_id: "a", attributes: { name: "Zoë 🦊 名前" } } };
+const b = { user: { user_id: "b" }, "seq-no": 2 };
+
+describe("the export body parser", () => {
+  test.each([1, 2, 7, 64, 100000])("reads a bare array split into %i-byte chunks", (chunk) => {
+    const { elements, summary } = parseInChunks(JSON.stringify([a, b]), chunk);
+    expect(elements).toEqual([a, b]);
+    expect(summary).toEqual({ kind: "array", hasLinks: false, hasNext: false, paginated: undefined });
+  });
+
+  test("reads the results envelope wherever results, meta and links stand", () => {
+    const body = `{"links":{"next":{"url":"x","page":2}},"results":[${JSON.stringify(a)}],"meta":{"count":9,"paginated":true},"extra":[1,{"x":[2]}]}`;
+    const { elements, summary } = parseInChunks(body, 5);
+    expect(elements).toEqual([a]);
+    expect(summary).toEqual({ kind: "object", hasLinks: true, hasNext: true, paginated: true });
+  });
+
+  test("flattens results nested as arrays of arrays", () => {
+    const body = JSON.stringify({ results: [[a], [[b]]], links: { next: null } });
+    const { elements, summary } = parseInChunks(body, 3);
+    expect(elements).toEqual([a, b]);
+    expect(summary.hasNext).toBe(false);
+  });
+
+  test("keeps integers beyond 2^53 exactly", () => {
+    const { elements } = parseInChunks('[{"n":12345678901234567890,"f":1.5,"s":9007199254740991}]', 4);
+    expect(elements).toEqual([
+      { n: new LosslessNumber("12345678901234567890"), f: 1.5, s: 9007199254740991 },
+    ]);
+  });
+
+  test("skips a byte-order mark and tolerates invalid UTF-8 without failing", () => {
+    const body = Buffer.concat([
+      Buffer.from([0xef, 0xbb, 0xbf]),
+      Buffer.from('[{"x":"'),
+      Buffer.from([0xff]),
+      Buffer.from('"}]'),
+    ]);
+    const parser = new ExportBodyParser();
+    const elements = [...parser.write(body), ...parser.end().elements].map((e) => e.value);
+    expect(elements).toEqual([{ x: "\ufffd" }]);
+  });
+
+  test("treats __proto__ as an ordinary key", () => {
+    const { elements } = parseInChunks('[{"__proto__":{"polluted":true}}]', 3);
+    const [element] = elements as Record<string, unknown>[];
+    expect(Object.getPrototypeOf(element)).toBe(Object.prototype);
+    expect(Object.keys(element ?? {})).toEqual(["__proto__"]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  test("marks values nested beyond the depth limit instead of building them", () => {
+    const deep = "[".repeat(100) + "]".repeat(100);
+    const { elements } = parseInChunks(`[{"deep":${deep}}]`, 50);
+    const built = JSON.stringify(elements, (_k, v: unknown) => (v === tooDeep ? "TOO_DEEP" : v));
+    expect(built).toContain("TOO_DEEP");
+  });
+
+  test.each([
+    ["a truncated body", '[{"user":{"user_id":"a"}},{"us', /ended before|not valid JSON/],
+    ["an empty body", "", /empty body/],
+    ["trailing garbage", "[] x", /not valid JSON/],
+    ["an HTML page", "<html><body>Bad gateway</body></html>", /not valid JSON/],
+    ["a scalar document", '"hello"', /neither an array nor an object/],
+    ["an error object", '{"message":"Access denied"}', /no "results" list: "Access denied"/],
+    ["results that is not a list", '{"results":{"a":1}}', /"results" is not a list/],
+  ])("rejects %s with EXPORT_MALFORMED", (_name, body, message) => {
+    let thrown: unknown;
+    try {
+      parseInChunks(body, 4);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(SyncError);
+    expect((thrown as SyncError).code).toBe("EXPORT_MALFORMED");
+    expect((thrown as SyncError).message).toMatch(message);
+  });
+});

@@ -1,0 +1,197 @@
+import { normalizeElement } from "../../src/sync/normalize-element.js";
+import { parseInstant } from "../../src/sync/parse-instant.js";
+import { LosslessNumber } from "../../src/json/lossless-number.js";
+import type { NormalizeOutcome } from "../../src/sync/normalized-user.js";
+
+const userId = "0435ed2d-1221-4de2-88c7-304dbaac8d42";
+
+function documentedElement(): Record<string, unknown> {
+  return {
+    user: {
+      user_id: userId,
+      identifiers: { email_address: "alex.pereda+trial67@zephr.com" },
+      email_verified: false,
+      tracking_id: "1ee810c6-a212-42da-9ec9-4700d1a244b1",
+      registered: "2021-02-24T15:43:28Z",
+      registration_tenant: "alexpereda|demosite",
+      attributes: { first_name: "Joe", surname: "Blow" },
+      last_login: "2024-01-01T00:00:00Z",
+    },
+    "seq-no": 17,
+    "foreign-keys": { crm: "123" },
+    grants: {
+      results: [
+        {
+          grantId: "e196ad75-a6d0-471b-90b3-de3843dd7860",
+          user_id: "e1812285-2f21-441e-8be4-b08835cd4b2c",
+          account_id: "14515649-565f-4b1c-8346-eb98301c1d6b",
+          expiry_state: "pending",
+          entitlement_type: "bundle",
+          entitlement_id: "b74df5c4-fded-492c-ad90-07646bded5db",
+          startTime: "2022-06-01 00:00:00",
+          endTime: "2022-12-31 23:59:59",
+          product_id: "86abb44a-e6f2-4f9b-ac26-46ae0a13ed31",
+          createdAt: "2022-05-31 23:59:59",
+        },
+        { grant_id: "g-2", created_at: "2022-05-31 23:59:59", startTime: "2022-06-01 00:00:00" },
+      ],
+    },
+  };
+}
+
+function normalize(element: unknown, hasLossless = false, grantTimezone = "UTC"): NormalizeOutcome {
+  return normalizeElement({ value: element, hasLossless, hasTooDeep: false }, { grantTimezone });
+}
+
+function reasonsOf(outcome: NormalizeOutcome): readonly string[] {
+  if (outcome.ok) throw new Error("expected a reject");
+  return outcome.rejected.reasons;
+}
+
+describe("normalizing an export element", () => {
+  test("the documented element becomes one user with its grants, extras kept", () => {
+    const outcome = normalize(documentedElement());
+    if (!outcome.ok) throw new Error(outcome.rejected.reasons.join("; "));
+    const { user } = outcome;
+    expect(user).toMatchObject({
+      userId,
+      emailAddress: "alex.pereda+trial67@zephr.com",
+      emailVerified: false,
+      registeredAt: "2021-02-24T15:43:28.000Z",
+      registrationTenant: "alexpereda|demosite",
+      attributes: { first_name: "Joe", surname: "Blow" },
+      seqNo: 17,
+      userExtra: { last_login: "2024-01-01T00:00:00Z" },
+      elementExtra: { "foreign-keys": { crm: "123" } },
+    });
+    expect(user.grants).toEqual([
+      expect.objectContaining({
+        grantId: "e196ad75-a6d0-471b-90b3-de3843dd7860",
+        startsAt: "2022-06-01T00:00:00.000Z",
+        endsAt: "2022-12-31T23:59:59.000Z",
+        createdAt: "2022-05-31T23:59:59.000Z",
+        extra: { user_id: "e1812285-2f21-441e-8be4-b08835cd4b2c" },
+      }),
+      expect.objectContaining({ grantId: "g-2", endsAt: null, createdAt: "2022-05-31T23:59:59.000Z" }),
+    ]);
+    expect(user.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("the same content hashes the same, and any change changes the hash", () => {
+    const first = normalize(documentedElement());
+    const again = normalize(documentedElement());
+    const changed = documentedElement();
+    (changed.user as { attributes: Record<string, unknown> }).attributes.surname = "Blew";
+    const third = normalize(changed);
+    if (!first.ok || !again.ok || !third.ok) throw new Error("expected users");
+    expect(again.user.contentHash).toBe(first.user.contentHash);
+    expect(third.user.contentHash).not.toBe(first.user.contentHash);
+  });
+
+  test("user ids are stored lowercase", () => {
+    const element = { user: { user_id: userId.toUpperCase() } };
+    const outcome = normalize(element);
+    expect(outcome.ok && outcome.user.userId).toBe(userId);
+  });
+
+  test("zone-less grant times are read in the configured zone", () => {
+    const outcome = normalize(documentedElement(), false, "America/New_York");
+    if (!outcome.ok) throw new Error("expected a user");
+    expect(outcome.user.grants[0]?.startsAt).toBe("2022-06-01T04:00:00.000Z");
+    expect(outcome.user.grants[0]?.endsAt).toBe("2023-01-01T04:59:59.000Z");
+  });
+
+  test("a seq-no beyond 2^53 is kept exactly", () => {
+    const outcome = normalize(
+      { user: { user_id: userId }, "seq-no": new LosslessNumber("123456789012345678901") },
+      true,
+    );
+    expect(outcome.ok && outcome.user.seqNo).toEqual(new LosslessNumber("123456789012345678901"));
+  });
+
+  test.each([
+    ["a null element", null, /the element must be an object/],
+    ["an array element", [1], /the element must be an object/],
+    ["no user", { grants: {} }, /element.user must be an object/],
+    ["a missing user_id", { user: {} }, /user.user_id is missing/],
+    ["a non-UUID user_id", { user: { user_id: "42" } }, /not a UUID/],
+    ["a numeric user_id", { user: { user_id: 42 } }, /not a UUID/],
+    [
+      "an impossible date",
+      { user: { user_id: userId, registered: "2021-02-30T00:00:00Z" } },
+      /user.registered/,
+    ],
+    [
+      "identifiers as a string",
+      { user: { user_id: userId, identifiers: "x" } },
+      /user.identifiers must be an object/,
+    ],
+    [
+      "attributes as a list",
+      { user: { user_id: userId, attributes: [] } },
+      /user.attributes must be an object/,
+    ],
+    ["email_verified as a number", { user: { user_id: userId, email_verified: 1 } }, /email_verified/],
+    ["grants as a string", { user: { user_id: userId }, grants: "x" }, /grants must be an object/],
+    ["a grant without id", { user: { user_id: userId }, grants: { results: [{}] } }, /grantId is missing/],
+    [
+      "a grant with a bad endTime",
+      { user: { user_id: userId }, grants: { results: [{ grantId: "g", endTime: "soon" }] } },
+      /endTime is not a valid date/,
+    ],
+    ["a NUL in an attribute", { user: { user_id: userId, attributes: { a: "x\u0000y" } } }, /NUL character/],
+    ["a lone surrogate", { user: { user_id: userId, attributes: { a: "\ud800" } } }, /invalid Unicode/],
+  ])("%s is rejected with a reason", (_name, element, reason) => {
+    expect(reasonsOf(normalize(element)).join("; ")).toMatch(reason);
+  });
+
+  test("every problem of an element is listed, not only the first", () => {
+    const reasons = reasonsOf(
+      normalize({
+        user: { user_id: "nope", registered: "yesterday", tracking_id: 5 },
+        grants: { results: [7] },
+      }),
+    );
+    expect(reasons).toHaveLength(4);
+  });
+
+  test("a rejected element keeps its JSON text and the user_id it had", () => {
+    const outcome = normalize({ user: { user_id: "nope" } });
+    expect(outcome).toEqual({
+      ok: false,
+      rejected: {
+        userId: "nope",
+        reasons: ['user.user_id is not a UUID: "nope"'],
+        element: '{"user":{"user_id":"nope"}}',
+      },
+    });
+  });
+});
+
+describe("parsing Zephr instants", () => {
+  test.each([
+    ["2021-02-24T15:43:28Z", "2021-02-24T15:43:28.000Z"],
+    ["2021-02-24 15:43:28", "2021-02-24T15:43:28.000Z"],
+    ["2021-02-24T15:43:28.123+02:00", "2021-02-24T13:43:28.123Z"],
+    ["2021-02-24", "2021-02-24T00:00:00.000Z"],
+    ["2024-02-29 23:59:59", "2024-02-29T23:59:59.000Z"],
+  ])("%s reads as %s", (text, iso) => {
+    expect(parseInstant(text, "UTC")).toBe(iso);
+  });
+
+  test.each([
+    "2023-02-29 00:00:00",
+    "2021-13-01",
+    "2021-01-01 24:00:00",
+    "tomorrow",
+    "",
+    "2021-01-01T00:00:00+25:00",
+  ])("%j is not an instant", (text) => {
+    expect(parseInstant(text, "UTC")).toBeUndefined();
+  });
+
+  test("wall times across a daylight-saving change resolve to the right instant", () => {
+    expect(parseInstant("2024-03-31 03:30:00", "Europe/London")).toBe("2024-03-31T02:30:00.000Z");
+    expect(parseInstant("2024-01-15 12:00:00", "Europe/London")).toBe("2024-01-15T12:00:00.000Z");
+  });
+});
