@@ -1,0 +1,22 @@
+# syntax=docker/dockerfile:1
+
+# Build: compile TypeScript to dist/ (devDependencies needed only here).
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts are skipped: `prepare` would build before the sources are copied, and no native step is needed.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+# Runtime: production dependencies, the compiled code and the migrations, run as a non-root user.
+FROM node:20-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=build /app/dist ./dist
+COPY migrations ./migrations
+USER node
+ENTRYPOINT ["node", "dist/src/cli.js"]
+CMD ["schedule"]
