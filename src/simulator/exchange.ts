@@ -1,0 +1,41 @@
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+
+import { BodyWriter, type BodyCut } from "./body-writer.js";
+import type { FaultKind } from "./fault-queue.js";
+
+/** One request/response pair, its target already split into the raw path and raw query. */
+export interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly method: string;
+  readonly path: string;
+  readonly rawQuery: string;
+  /** Aborts when the connection closes or the simulator shuts down. */
+  readonly signal: AbortSignal;
+  /** Records the status answered (0: none, the connection was reset) and the fault applied, if any. */
+  readonly record: (status: number, fault?: FaultKind) => void;
+}
+
+/** A small JSON answer, still subject to a body-cutting fault. */
+export async function sendJson(
+  endpoint: { readonly clock: () => number },
+  exchange: Exchange,
+  status: number,
+  body: unknown,
+  cut?: BodyCut,
+  fault?: FaultKind,
+): Promise<void> {
+  exchange.res.writeHead(status, baseHeaders(endpoint, "application/json"));
+  exchange.record(status, fault);
+  const writer = new BodyWriter(exchange.res, cut, exchange.signal);
+  writer.push(JSON.stringify(body));
+  await writer.end();
+}
+
+/** `Date` from the injected clock, as an IMF-fixdate (`Tue, 14 Nov 2023 22:13:20 GMT`). */
+export function baseHeaders(
+  endpoint: { readonly clock: () => number },
+  contentType: string,
+): OutgoingHttpHeaders {
+  return { "content-type": contentType, date: new Date(endpoint.clock()).toUTCString() };
+}

@@ -1,0 +1,54 @@
+/**
+ * A Zephr Admin API simulator for tests, the demo and the benchmark: `GET /v3/user-export` over real
+ * HTTP on loopback, HMAC-checked, paged, in every documented envelope, streamed, with injectable faults.
+ *
+ *   const simulator = await startZephrSimulator({ accessKey, secretKey, clock: () => nowMs });
+ *   simulator.store.seedGenerated({ count: 200_000, seed: 1 }); // lazy: built while serving
+ *   simulator.faults.push({ kind: "status", status: 503, retryAfterSeconds: 1 });
+ *   … point the client at simulator.url …
+ *   await simulator.close();
+ *
+ * Run standalone: `node dist/src/simulator/main.js --users 200000 --seed 1 --port 4010`.
+ */
+export { startZephrSimulator, exportPath } from "./start-zephr-simulator.js";
+export type { RecordedRequest, SimulatorOptions, ZephrSimulator } from "./start-zephr-simulator.js";
+export { SimulatorStore } from "./simulator-store.js";
+export type {
+  PutUserOptions,
+  SeedGeneratedOptions,
+  StoredUser,
+  UserFilter,
+  UserSelection,
+} from "./simulator-store.js";
+export { FaultQueue } from "./fault-queue.js";
+export type {
+  DropFault,
+  EmptyFault,
+  Fault,
+  FaultKind,
+  FaultMatch,
+  HtmlFault,
+  RawFault,
+  RefuseFault,
+  StallFault,
+  StatusFault,
+  TruncateFault,
+} from "./fault-queue.js";
+export {
+  findGeneratedUserIndex,
+  formatGrantTime,
+  generateGrant,
+  generateUser,
+  generateUserId,
+  generateUsers,
+  generatedRegisteredAtMs,
+} from "./generate-users.js";
+export type {
+  GeneratedGrant,
+  GeneratedUserElement,
+  GenerateUsersOptions,
+  GrantDraft,
+} from "./generate-users.js";
+export { SeededRandom } from "./seeded-random.js";
+export { findGrantId, listGrants, withAttribute, withGrant, withoutGrant } from "./user-mutations.js";
+export type { ExportEnvelope } from "./write-export-body.js";

@@ -1,0 +1,201 @@
+import { setMaxListeners } from "node:events";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+
+import { describeError } from "../errors.js";
+import type { FaultKind } from "./fault-queue.js";
+import { FaultQueue } from "./fault-queue.js";
+import { baseHeaders, sendJson, type Exchange } from "./exchange.js";
+import { handleExportRequest, type ExportEndpoint } from "./handle-export-request.js";
+import { SignatureVerifier } from "./signature-verifier.js";
+import { SimulatorStore, type SeedGeneratedOptions } from "./simulator-store.js";
+import type { ExportEnvelope } from "./write-export-body.js";
+
+export interface SimulatorOptions {
+  readonly accessKey: string;
+  readonly secretKey: string;
+  /** Default "127.0.0.1". */
+  readonly host?: string;
+  /** Default 0: an ephemeral port (read it from `url`). */
+  readonly port?: number;
+  /** ms since the epoch: the `Date` header, updatedAt of mutations, the signature skew check. */
+  readonly clock?: () => number;
+  /** Default "object". */
+  readonly envelope?: ExportEnvelope;
+  /** Answer every request with all selected users (meta/links still follow rpp/page). Default false. */
+  readonly ignorePaging?: boolean;
+  /** How `links.next` (and `links.previous` on page 1) look when there is none. Default "absent". */
+  readonly lastPageNext?: "absent" | "null";
+  /** Largest accepted |signature timestamp − clock()|, default 5 minutes; beyond it, 401. */
+  readonly maxSkewMs?: number;
+  /** Default false: `since` selects updatedAt > since (and `registeredSince` registeredAt > it); true: ≥. */
+  readonly sinceInclusive?: boolean;
+  /** Largest inner array of the nested envelope, default 100. */
+  readonly nestedGroupSize?: number;
+  /** Generated users to seed the store with (lazily built; a million cost a few MB). */
+  readonly users?: SeedGeneratedOptions;
+}
+
+/** One request as the simulator saw it. */
+export interface RecordedRequest {
+  readonly method: string;
+  /** Raw path, without the query. */
+  readonly path: string;
+  /** Raw query string as received (no `?`, not decoded). */
+  readonly query: string;
+  /** Status answered; 0 when the connection was reset without an answer. */
+  readonly status: number;
+  /** clock() when answered. */
+  readonly atMs: number;
+  /** The fault that shaped the answer, if one did. */
+  readonly fault?: FaultKind;
+}
+
+export interface ZephrSimulator {
+  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  readonly url: string;
+  readonly store: SimulatorStore;
+  readonly faults: FaultQueue;
+  /** Every request in order of answer; tests may clear it (`requests.length = 0`). */
+  readonly requests: RecordedRequest[];
+  /** Stops listening and destroys every open connection, stalled ones included. Idempotent. */
+  close(): Promise<void>;
+}
+
+export const exportPath = "/v3/user-export";
+
+/** Starts a Zephr Admin API simulator (user export only) on loopback. */
+export async function startZephrSimulator(options: SimulatorOptions): Promise<ZephrSimulator> {
+  const clock = options.clock ?? Date.now;
+  const host = options.host ?? "127.0.0.1";
+  const store = new SimulatorStore(clock);
+  if (options.users !== undefined) store.seedGenerated(options.users);
+  const faults = new FaultQueue();
+  const requests: RecordedRequest[] = [];
+  const shutdown = new AbortController();
+  // One listener per open response: many concurrent requests are normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
+  const sockets = new Set<Socket>();
+
+  const verifier = new SignatureVerifier({
+    accessKey: options.accessKey,
+    secretKey: options.secretKey,
+    clock,
+    maxSkewMs: options.maxSkewMs ?? 5 * 60_000,
+  });
+
+  const server = createServer();
+  server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const baseUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+
+  const endpoint: ExportEndpoint = {
+    store,
+    faults,
+    verifier,
+    clock,
+    envelope: options.envelope ?? "object",
+    ignorePaging: options.ignorePaging ?? false,
+    lastPageNext: options.lastPageNext ?? "absent",
+    sinceInclusive: options.sinceInclusive ?? false,
+    nestedGroupSize: options.nestedGroupSize ?? 100,
+    baseUrl,
+  };
+  // Attached only now that `baseUrl` is known; no connection is accepted before this tick ends.
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    void handleRequest(endpoint, req, res, requests, shutdown.signal);
+  });
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: baseUrl,
+    store,
+    faults,
+    requests,
+    close(): Promise<void> {
+      closed ??= new Promise<void>((resolve) => {
+        shutdown.abort();
+        server.close(() => {
+          resolve();
+        });
+        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}
+
+async function handleRequest(
+  endpoint: ExportEndpoint,
+  req: IncomingMessage,
+  res: ServerResponse,
+  requests: RecordedRequest[],
+  shutdownSignal: AbortSignal,
+): Promise<void> {
+  const target = req.url ?? "/";
+  const queryStart = target.indexOf("?");
+  const method = req.method ?? "GET";
+  const path = queryStart === -1 ? target : target.slice(0, queryStart);
+  const rawQuery = queryStart === -1 ? "" : target.slice(queryStart + 1);
+  // Aborts when this response's connection closes or the whole simulator shuts down.
+  const aborted = new AbortController();
+  const abort = (): void => {
+    aborted.abort();
+  };
+  shutdownSignal.addEventListener("abort", abort, { once: true });
+  res.once("close", () => {
+    shutdownSignal.removeEventListener("abort", abort);
+    abort();
+  });
+  const exchange: Exchange = {
+    req,
+    res,
+    method,
+    path,
+    rawQuery,
+    signal: aborted.signal,
+    record: (status, fault) => {
+      requests.push({
+        method,
+        path,
+        query: rawQuery,
+        status,
+        atMs: endpoint.clock(),
+        ...(fault && { fault }),
+      });
+    },
+  };
+  // A GET has no body worth reading, but an unread one would stall a keep-alive connection.
+  req.resume();
+
+  try {
+    if (path !== exportPath) {
+      await sendJson(endpoint, exchange, 404, { message: `No route for ${method} ${path}.` });
+    } else if (method !== "GET") {
+      res.setHeader("allow", "GET");
+      await sendJson(endpoint, exchange, 405, { message: `${method} is not allowed on ${path}; use GET.` });
+    } else {
+      await handleExportRequest(endpoint, exchange);
+    }
+  } catch (error) {
+    // A bug in the simulator: say so to the client rather than crash the test run.
+    if (!res.headersSent && !res.destroyed) {
+      res.writeHead(500, baseHeaders(endpoint, "application/json"));
+      exchange.record(500);
+      res.end(JSON.stringify({ message: `Simulator error: ${describeError(error)}` }));
+    } else {
+      res.destroy();
+    }
+  }
+}
