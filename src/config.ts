@@ -9,7 +9,15 @@ import { parseDurationMs } from "./duration.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export const logLevels = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const satisfies readonly [string, ...string[]];
+export const logLevels = [
+  "fatal",
+  "error",
+  "warn",
+  "info",
+  "debug",
+  "trace",
+  "silent",
+] as const satisfies readonly [string, ...string[]];
 export type LogLevel = (typeof logLevels)[number];
 
 export interface DatabaseConfig {
@@ -17,6 +25,8 @@ export interface DatabaseConfig {
   /** statement_timeout for the job's statements (ms); 0 = none. */
   readonly statementTimeoutMs: number;
   readonly logLevel: LogLevel;
+  /** False when LOG_LEVEL was left unset: a terminal then shows progress and only warnings. */
+  readonly logLevelSet: boolean;
 }
 
 export interface ZephrConfig {
@@ -224,6 +234,7 @@ function readDatabaseSection(reader: Reader): DatabaseConfig {
     databaseUrl: readDatabaseUrl(reader),
     statementTimeoutMs: reader.duration("DB_STATEMENT_TIMEOUT", 0),
     logLevel: reader.choice("LOG_LEVEL", logLevels),
+    logLevelSet: reader.optional("LOG_LEVEL") !== undefined,
   };
 }
 

@@ -5,6 +5,7 @@ import { runSync, type SyncOutcome } from "../sync/run-sync.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
 import { applyMigrations, openPool } from "./open-database.js";
 import { formatCount } from "./format.js";
+import { createProgressDisplay } from "./progress-display.js";
 
 export interface RunCommandOptions {
   readonly full: boolean;
@@ -13,12 +14,21 @@ export interface RunCommandOptions {
 /** `zephr-sync run`: migrations, then one incremental (or --full) sync. */
 export async function runCommand(context: CommandContext, options: RunCommandOptions): Promise<ExitCode> {
   const config = loadSyncConfig(context.env);
-  const logger = createLogger(config.logLevel, context.stderr);
+  const onProgress = createProgressDisplay(context.stderr);
+  const quiet = onProgress !== undefined && !config.logLevelSet;
+  const logger = createLogger(quiet ? "warn" : config.logLevel, context.stderr);
   const pool = openPool(config, logger);
   try {
     await applyMigrations(pool);
     const outcome = await runSync(
-      { config, pool, logger, now: Date.now, sleep: (ms) => sleep(ms) },
+      {
+        config,
+        pool,
+        logger,
+        now: Date.now,
+        sleep: (ms) => sleep(ms),
+        ...(onProgress ? { onProgress } : {}),
+      },
       { kind: options.full ? "full" : "incremental" },
     );
     writeLine(context.stdout, describeOutcome(outcome));

@@ -25,6 +25,7 @@ import { normalizeElement } from "./normalize-element.js";
 import { toDatabaseError } from "./database-errors.js";
 import { addCounts } from "./run-counts.js";
 import { readCaFile } from "./read-ca-file.js";
+import type { SyncProgressListener } from "./sync-progress.js";
 
 export interface SyncDeps {
   readonly config: SyncConfig;
@@ -34,6 +35,7 @@ export interface SyncDeps {
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
   readonly signal?: AbortSignal;
+  readonly onProgress?: SyncProgressListener;
 }
 
 export interface SyncRequest {
@@ -92,6 +94,8 @@ export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<Syn
 
 async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): Promise<SyncOutcome> {
   const { config, pool, logger } = deps;
+  const report = deps.onProgress ?? (() => undefined);
+  const startedAtMs = deps.now();
   let runId: string | undefined;
   let counts = zeroCounts;
   let lockLost: Error | undefined;
@@ -114,6 +118,7 @@ async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): P
       { since: sinceAt?.toISOString() ?? null, watermark: watermark?.toISOString() ?? null },
       "run started",
     );
+    report({ type: "preparing", runId, kind, sinceAt });
 
     const window: ExportWindow = { sinceMs: sinceAt?.getTime() };
     const currentRunId = runId;
@@ -127,6 +132,7 @@ async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): P
     );
     const activeLoader = loader;
     let exportStartedAt: Date | undefined;
+    const download = { bytes: 0, pages: 0, users: 0, expectedUsers: undefined as number | undefined };
     await exportPages(
       config.zephr,
       window,
@@ -141,21 +147,25 @@ async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): P
           );
           await setRunExportStartedAt(pool, currentRunId, exportStartedAt);
         },
-        onElements: async (elements, page) => {
-          if (lockLost)
-            throw new SyncError("LOCK_LOST", `Lost the run lock: ${lockLost.message}.`, { cause: lockLost });
+        onChunk: async (elements, page, bytes) => {
+          if (lockLost) throw lockLostError(lockLost);
           const batch = activeLoader.batch;
           for (const built of elements) {
             const outcome = normalizeElement(built, { grantTimezone: config.zephr.grantTimezone });
             if (outcome.ok) batch.addUser(outcome.user);
             else batch.addReject(page, outcome.rejected);
           }
+          download.bytes += bytes;
+          download.users += elements.length;
+          report({ type: "downloading", ...download, elapsedMs: deps.now() - startedAtMs });
           await activeLoader.next();
         },
         onPage: async (result) => {
           const batch = activeLoader.batch;
           batch.pages += 1;
           batch.bytes += result.bytes;
+          download.pages += 1;
+          download.expectedUsers = result.summary.totalCount ?? download.expectedUsers;
           runLog.info({ page: result.page, users: result.elements, bytes: result.bytes }, "page received");
           await activeLoader.next();
         },
@@ -164,6 +174,7 @@ async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): P
             { page, attempt, delayMs, code: error.code, err: error.message },
             "page failed; retrying",
           );
+          report({ type: "retrying", page, delayMs, reason: error.message });
         },
         onStop: (reason, pages) => {
           runLog.info({ reason, pages }, "export complete");
@@ -171,8 +182,7 @@ async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): P
       },
     );
     await activeLoader.finish();
-    if (lockLost)
-      throw new SyncError("LOCK_LOST", `Lost the run lock: ${lockLost.message}.`, { cause: lockLost });
+    if (lockLost) throw lockLostError(lockLost);
     if (exportStartedAt === undefined) throw new Error("export finished without a first response");
     const watermarkAt = exportStartedAt;
     await withTransaction(pool, async (client) => {
@@ -180,6 +190,7 @@ async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): P
       await saveWatermark(client, usersStream, watermarkAt, currentRunId);
     });
     runLog.info({ counts, watermark: watermarkAt.toISOString() }, "run succeeded");
+    report({ type: "complete", counts, elapsedMs: deps.now() - startedAtMs });
     return { status: "succeeded", runId: currentRunId, kind, sinceAt, watermarkAt, counts };
   } catch (caught) {
     await loader?.settle();
@@ -196,10 +207,19 @@ async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): P
       });
     }
     logger.error({ runId, code: error.code, err: error.message }, "run failed; watermark unchanged");
+    report({ type: "failed", error, elapsedMs: deps.now() - startedAtMs });
     return { status: "failed", runId, error, counts };
   } finally {
     agent?.destroy();
   }
+}
+
+function lockLostError(cause: Error): SyncError {
+  return new SyncError(
+    "LOCK_LOST",
+    `Lost the run lock (${cause.message}): another run could start, so this one stops. The next run repairs it.`,
+    { cause },
+  );
 }
 
 function chooseExportStart(

@@ -17,6 +17,8 @@ export interface EnvelopeSummary {
   readonly hasNext: boolean;
   /** Object envelope only: `meta.paginated`, when it was a boolean. */
   readonly paginated: boolean | undefined;
+  /** Object envelope only: `meta.count` (we read it as the export's total; Zephr does not say), if a number. */
+  readonly totalCount: number | undefined;
 }
 
 type State =
@@ -100,6 +102,7 @@ export class ExportBodyParser {
       hasLinks: links !== undefined,
       hasNext: links?.next !== undefined && links.next !== null,
       paginated: typeof meta?.paginated === "boolean" ? meta.paginated : undefined,
+      totalCount: typeof meta?.count === "number" && meta.count >= 0 ? meta.count : undefined,
     };
   }
 

@@ -18,8 +18,11 @@ export type PagingStop = "empty page" | "short page" | "no next link" | "not pag
 export interface ExportPagesHooks {
   /** Called once, when the first page's headers arrive, with Zephr's clock if it sent a Date header. */
   readonly onExportStarted: (serverDateMs: number | undefined, requestedAtMs: number) => Promise<void>;
-  /** Elements completed by one chunk of a page. May wait (backpressure: the body is not read meanwhile). */
-  readonly onElements: (elements: readonly BuiltValue[], page: number) => Promise<void>;
+  /**
+   * One chunk of a page was read (`bytes` long) and completed these elements. May wait (backpressure:
+   * the body is not read meanwhile).
+   */
+  readonly onChunk: (elements: readonly BuiltValue[], page: number, bytes: number) => Promise<void>;
   /** A page was read completely. */
   readonly onPage: (result: PageResult) => Promise<void>;
   /** A page attempt failed and will be tried again after `delayMs`. */
@@ -74,16 +77,17 @@ export async function exportPages(
     let elements = 0;
     let first: BuiltValue | undefined;
     let last: BuiltValue | undefined;
-    const deliver = async (built: BuiltValue[]) => {
-      if (built.length === 0) return;
-      first ??= built[0];
-      last = built[built.length - 1];
-      elements += built.length;
-      await hooks.onElements(built, page);
+    const deliver = async (built: BuiltValue[], bytes: number) => {
+      if (built.length > 0) {
+        first ??= built[0];
+        last = built[built.length - 1];
+        elements += built.length;
+      }
+      await hooks.onChunk(built, page, bytes);
     };
-    for await (const chunk of opened.body) await deliver(parser.write(chunk));
+    for await (const chunk of opened.body) await deliver(parser.write(chunk), chunk.length);
     const ended = parser.end();
-    await deliver(ended.elements);
+    await deliver(ended.elements, 0);
     return {
       result: { page, elements, bytes: parser.bytes, summary: ended.summary },
       fingerprint: `${elements}:${fingerprintOf(first)}:${fingerprintOf(last)}`,
