@@ -22,14 +22,26 @@ describe("the export body parser", () => {
   test.each([1, 2, 7, 64, 100000])("reads a bare array split into %i-byte chunks", (chunk) => {
     const { elements, summary } = parseInChunks(JSON.stringify([a, b]), chunk);
     expect(elements).toEqual([a, b]);
-    expect(summary).toEqual({ kind: "array", hasLinks: false, hasNext: false, paginated: undefined });
+    expect(summary).toEqual({
+      kind: "array",
+      hasLinks: false,
+      hasNext: false,
+      paginated: undefined,
+      totalCount: undefined,
+    });
   });
 
   test("reads the results envelope wherever results, meta and links stand", () => {
     const body = `{"links":{"next":{"url":"x","page":2}},"results":[${JSON.stringify(a)}],"meta":{"count":9,"paginated":true},"extra":[1,{"x":[2]}]}`;
     const { elements, summary } = parseInChunks(body, 5);
     expect(elements).toEqual([a]);
-    expect(summary).toEqual({ kind: "object", hasLinks: true, hasNext: true, paginated: true });
+    expect(summary).toEqual({
+      kind: "object",
+      hasLinks: true,
+      hasNext: true,
+      paginated: true,
+      totalCount: 9,
+    });
   });
 
   test("flattens results nested as arrays of arrays", () => {

@@ -1,0 +1,170 @@
+import pg from "pg";
+import { runLockKey } from "../../src/db/run-lock.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
+import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
+import { runCli, type CliResult } from "../support/spawn-cli.js";
+
+const databasePassword = "db-password-never-printed";
+
+/** The database URL with a password in it: trust auth ignores it, so we can check it never leaks. */
+function withPassword(databaseUrl: string): string {
+  const url = new URL(databaseUrl);
+  url.password = databasePassword;
+  return url.toString();
+}
+
+describe("the zephr-sync command line, as a spawned process", () => {
+  let db: TestDatabase;
+  let simulator: ZephrSimulator;
+  let env: Record<string, string>;
+  const outputs: CliResult[] = [];
+
+  async function cli(
+    args: string[],
+    extraEnv: Record<string, string> = {},
+    useEnv = true,
+  ): Promise<CliResult> {
+    const result = await runCli(args, useEnv ? { ...env, ...extraEnv } : extraEnv);
+    outputs.push(result);
+    return result;
+  }
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    simulator = await startZephrSimulator({ ...testKeys, users: { count: 150, seed: 21 } });
+    env = fixtureEnv(withPassword(db.databaseUrl), simulator.url, { LOG_LEVEL: "info" });
+  });
+
+  afterAll(async () => {
+    await simulator.close();
+    await db.drop();
+  });
+
+  test("--help documents the commands and exit codes and exits 0", async () => {
+    const result = await cli(["--help"], {}, false);
+    expect(result.code).toBe(0);
+    for (const text of [
+      "run",
+      "status",
+      "migrate",
+      "--json",
+      "Exit codes",
+      "3  another run holds the lock",
+      "SYNC_LOOKBACK",
+    ]) {
+      expect(result.stdout).toContain(text);
+    }
+  });
+
+  test("no command prints the help on stderr and exits 2", async () => {
+    const result = await cli([], {}, false);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("Usage:");
+  });
+
+  test("an unknown command or flag exits 2 and says so", async () => {
+    expect((await cli(["frobnicate"], {}, false)).code).toBe(2);
+    const flag = await cli(["run", "--colour"], {}, false);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/--colour/);
+  });
+
+  test("run without configuration exits 2 naming every missing variable", async () => {
+    const result = await cli(["run"], {}, false);
+    expect(result.code).toBe(2);
+    for (const name of ["DATABASE_URL", "ZEPHR_BASE_URL", "ZEPHR_ACCESS_KEY", "ZEPHR_SECRET_KEY"]) {
+      expect(result.stderr).toContain(name);
+    }
+  });
+
+  test("a malformed variable exits 2 naming it", async () => {
+    const result = await cli(["run"], { SYNC_LOOKBACK: "an hour" });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/SYNC_LOOKBACK="an hour" must be a duration/);
+  });
+
+  test("status before any migration explains what to do", async () => {
+    const other = await createTestDatabase();
+    try {
+      await other.pool.query("drop schema zephr cascade");
+      const result = await cli(["status"], { DATABASE_URL: other.databaseUrl });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/zephr-sync migrate/);
+    } finally {
+      await other.drop();
+    }
+  });
+
+  test("migrate is idempotent", async () => {
+    const result = await cli(["migrate"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/up to date/);
+  });
+
+  test("run exits 0 after a full first sync, and status --json reports it", async () => {
+    const run = await cli(["run"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Run \d+ \(full, full export\) succeeded: 3 page\(s\), 150 users received/);
+    const logLines = run.stderr
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logLines.some((line) => line.msg === "run succeeded")).toBe(true);
+
+    const status = await cli(["status", "--json"]);
+    expect(status.code).toBe(0);
+    const parsed = JSON.parse(status.stdout) as {
+      watermark: string | null;
+      runs: { status: string; startedAt: string; finishedAt: string; usersWritten: number; pages: number }[];
+      tables: { users: number };
+    };
+    expect(parsed.watermark).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(parsed.runs[0]).toMatchObject({ status: "succeeded", usersWritten: 150, pages: 3 });
+    expect(parsed.tables.users).toBe(150);
+
+    const human = await cli(["status"]);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/Watermark: +\d{4}-/);
+    expect(human.stdout).toMatch(/150 users/);
+  });
+
+  test("a second run is incremental and exits 0", async () => {
+    const run = await cli(["run"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\(incremental, since \d{4}-/);
+  });
+
+  test("run exits 3 while another run holds the lock", async () => {
+    const holder = new pg.Client({ connectionString: db.databaseUrl });
+    await holder.connect();
+    try {
+      await holder.query("select pg_advisory_lock($1::bigint)", [runLockKey]);
+      const result = await cli(["run"]);
+      expect(result.code).toBe(3);
+      expect(result.stdout).toMatch(/Another zephr-sync run holds the lock/);
+    } finally {
+      await holder.end();
+    }
+  });
+
+  test("run exits 1 when Zephr refuses the credentials, saying what to check", async () => {
+    const result = await cli(["run"], { ZEPHR_SECRET_KEY: "wrong-secret-also-never-printed" });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/failed \[ZEPHR_AUTH\].*ZEPHR_ACCESS_KEY \/ ZEPHR_SECRET_KEY/);
+    expect(result.stdout).toMatch(/watermark is unchanged/);
+  });
+
+  test("no secret appears in any output, log line or table", async () => {
+    const captured = outputs.map((o) => o.stdout + o.stderr).join("\n");
+    const tables = await db.pool.query<{ dump: string }>(
+      `select (select coalesce(string_agg(t::text, ','), '') from zephr.sync_runs t)
+           || (select coalesce(string_agg(t::text, ','), '') from zephr.sync_rejects t) as dump`,
+    );
+    for (const secret of [testKeys.secretKey, "wrong-secret-also-never-printed", databasePassword]) {
+      expect(captured).not.toContain(secret);
+      expect(tables.rows[0]?.dump).not.toContain(secret);
+    }
+    expect(outputs.length).toBeGreaterThan(8);
+  });
+});

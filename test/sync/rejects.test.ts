@@ -1,0 +1,62 @@
+import { generateUser } from "../../src/simulator/index.js";
+import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
+import { expectSucceeded, startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
+
+describe("elements that fail validation", () => {
+  let fixture: SyncFixture;
+
+  beforeAll(async () => {
+    fixture = await startSyncFixture({ users: { count: 40, seed: 3 }, envelope: "array" });
+  });
+
+  afterAll(async () => {
+    await fixture.close();
+  });
+
+  test("go to zephr.sync_rejects with every reason, without stopping the run or touching other users", async () => {
+    const store = fixture.simulator.store;
+    const good = generateUser(500, 3);
+    const badDate = generateUser(501, 3);
+    badDate.user.registered = "2021-02-30T25:00:00Z";
+    const sqlLookingName = generateUser(502, 3);
+    sqlLookingName.user.attributes = { "name'); drop table zephr.users; --": "x", 'a"b': "y" };
+    store.put(good);
+    store.put(badDate);
+    store.put(sqlLookingName);
+    store.put({ user: { user_id: "not-a-uuid", attributes: "nope" } });
+    store.put({ user: null, grants: {} });
+    store.put({
+      user: { user_id: generateUser(503, 3).user.user_id },
+      grants: { results: [{ grantId: 7 }] },
+    });
+    store.put("a bare string");
+
+    const outcome = expectSucceeded(await fixture.run());
+    expect(outcome.counts).toMatchObject({ usersReceived: 47, rejected: 5 });
+    expect(outcome.counts.usersWritten).toBe(42);
+
+    const rejects = await fixture.db.pool.query<{
+      user_id: string | null;
+      reason: string;
+      element: string;
+      page: number;
+    }>("select user_id, reason, element, page from zephr.sync_rejects order by reject_id");
+    expect(rejects.rows.map((r) => r.reason)).toEqual([
+      expect.stringMatching(/user.registered is not a valid date and time: "2021-02-30T25:00:00Z"/),
+      expect.stringMatching(/user.user_id is not a UUID: "not-a-uuid"; user.attributes must be an object/),
+      expect.stringMatching(/element.user must be an object, got null/),
+      expect.stringMatching(/grants.results\[0\].grantId is missing/),
+      expect.stringMatching(/the element must be an object, got "a bare string"/),
+    ]);
+    expect(rejects.rows[0]?.user_id).toBe(badDate.user.user_id);
+    expect(JSON.parse(rejects.rows[0]?.element ?? "null")).toEqual(badDate);
+    expect(rejects.rows.every((r) => r.page === 1)).toBe(true);
+
+    const names = await fixture.db.pool.query<{ name: string }>(
+      "select name from zephr.user_attributes where user_id = $1::uuid order by name",
+      [sqlLookingName.user.user_id],
+    );
+    expect(names.rows.map((r) => r.name)).toEqual(['a"b', "name'); drop table zephr.users; --"]);
+    expect(await findWatermark(fixture.db.pool, usersStream)).not.toBeNull();
+  });
+});
