@@ -199,3 +199,13 @@ export async function findLastSucceededRun(pool: Pool): Promise<RunRow | undefin
   const record = result.rows[0];
   return record === undefined ? undefined : toRunRow(record);
 }
+
+/** How many runs the warehouse has recorded (0 for a fresh one, or one not migrated yet). */
+export async function countSyncRuns(pool: Pool): Promise<number> {
+  const exists = await pool.query<{ found: boolean }>(
+    `select to_regclass('zephr.sync_runs') is not null as found`,
+  );
+  if (exists.rows[0]?.found !== true) return 0;
+  const result = await pool.query<{ runs: string }>(`select count(*) as runs from zephr.sync_runs`);
+  return Number(result.rows[0]?.runs ?? 0);
+}
