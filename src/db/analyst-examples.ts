@@ -11,38 +11,68 @@ export const analystExamples: readonly AnalystExample[] = [
   {
     title: "Registrations per month (last 6 months with registrations)",
     sql: `select to_char(date_trunc('month', registered_at), 'YYYY-MM') as month, count(*) as users
-  from zephr.users
- where deleted_at is null and registered_at is not null
+  from zephr.current_users
+ where registered_at is not null
  group by 1
  order by 1 desc
  limit 6`,
   },
   {
-    title: "Users with a grant in force now, by entitlement type",
-    sql: `select g.entitlement_type, count(distinct g.user_id) as users
-  from zephr.user_grants g
-  join zephr.users u using (user_id)
- where u.deleted_at is null
-   and (g.starts_at is null or g.starts_at <= now())
-   and (g.ends_at is null or g.ends_at > now())
+    title: "Users with a grant in force now, by what was granted",
+    sql: `select entitlement_type, coalesce(granted_label, entitlement_id) as granted,
+       count(distinct user_id) as users
+  from zephr.active_grants
+ group by 1, 2
+ order by 3 desc, 2
+ limit 10`,
+  },
+  {
+    title: "Grants in force now that end within 30 days, by product",
+    sql: `select coalesce(product_label, product_id) as product, count(*) as grants,
+       min(ends_at) as first_ending
+  from zephr.active_grants
+ where ends_at < now() + interval '30 days'
+ group by 1
+ order by 2 desc, 1`,
+  },
+  {
+    title: "Find a user by email, whatever its case",
+    sql: `select user_id, email_address, registered_at
+  from zephr.current_users
+ where lower(email_address) = lower('Joe.Blow@Example.com')`,
+  },
+  {
+    title: "Newsletter opt-in (a checkbox: typed as boolean from the user schema)",
+    sql: `select boolean_value as newsletter, count(*) as users
+  from zephr.user_attributes_typed
+ where name = 'newsletter'
  group by 1
  order by 2 desc`,
   },
   {
-    title: "Newsletter opt-in (checkbox values arrive as strings)",
-    sql: `select a.value #>> '{}' as newsletter, count(*) as users
-  from zephr.user_attributes a
- where a.name = 'newsletter'
- group by 1
- order by 2 desc`,
+    title: "Attributes by label and input type, with how many users have a value",
+    sql: `select d.slug, d.label, d.input_type, count(a.user_id) as users
+  from zephr.user_attribute_definitions d
+  left join zephr.user_attributes a on a.name = d.slug
+ where d.removed_at is null
+ group by 1, 2, 3
+ order by 4 desc, 1
+ limit 12`,
   },
   {
-    title: "Most common attributes",
-    sql: `select name, count(*) as users
-  from zephr.user_attributes
- group by name
- order by 2 desc, 1
- limit 8`,
+    title: "Subscriber state events per day and event (last 30 days)",
+    sql: `select occurred_at::date as day, event_type, count(*) as events
+  from zephr.user_state_events
+ where occurred_at >= now() - interval '30 days'
+ group by 1, 2
+ order by 1 desc, 2
+ limit 20`,
+  },
+  {
+    title: "Catalogue freshness: when each name list was last read, and why not",
+    sql: `select endpoint, items, last_succeeded_at, last_error
+  from zephr.catalogue_sources
+ order by endpoint`,
   },
   {
     title: "Recent runs",

@@ -1,6 +1,9 @@
 /**
  * A Zephr Admin API simulator for tests, the demo and the benchmark: `GET /v3/user-export` over real
- * HTTP on loopback, HMAC-checked, paged, in every documented envelope, streamed, with injectable faults.
+ * HTTP on loopback, HMAC-checked, paged, in every documented envelope, streamed, with injectable faults;
+ * also the catalogue listings (`/v3/products`, … `/v3/schema/users`: `simulator.catalogue`, derived from
+ * the users' grants unless set) and the state events CSV (`/v4/user-export?eventsExport=true`:
+ * `simulator.stateEvents`).
  *
  *   const simulator = await startZephrSimulator({ accessKey, secretKey, clock: () => nowMs });
  *   simulator.store.seedGenerated({ count: 200_000, seed: 1 }); // lazy: built while serving
@@ -10,7 +13,7 @@
  *
  * Run standalone: `node dist/src/simulator/main.js --users 200000 --seed 1 --port 4010`.
  */
-export { startZephrSimulator, exportPath } from "./start-zephr-simulator.js";
+export { startZephrSimulator, exportPath, stateEventsExportPath } from "./start-zephr-simulator.js";
 export type { RecordedRequest, SimulatorOptions, ZephrSimulator } from "./start-zephr-simulator.js";
 export { SimulatorStore } from "./simulator-store.js";
 export type {
@@ -52,3 +55,12 @@ export type {
 export { SeededRandom } from "./seeded-random.js";
 export { findGrantId, listGrants, withAttribute, withGrant, withoutGrant } from "./user-mutations.js";
 export type { ExportEnvelope } from "./write-export-body.js";
+export {
+  SimulatorCatalogue,
+  catalogueListingPaths,
+  generatedUserSchema,
+  isCatalogueListingPath,
+} from "./catalogue-store.js";
+export type { CatalogueEnvelope, CatalogueListingPath } from "./catalogue-store.js";
+export { SimulatorStateEvents, defaultStateEventColumns, formatCsvField } from "./state-events-store.js";
+export type { SimulatedStateEvent } from "./state-events-store.js";

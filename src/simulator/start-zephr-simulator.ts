@@ -9,6 +9,10 @@ import { baseHeaders, sendJson, type Exchange } from "./exchange.js";
 import { handleExportRequest, type ExportEndpoint } from "./handle-export-request.js";
 import { SignatureVerifier } from "./signature-verifier.js";
 import { SimulatorStore, type SeedGeneratedOptions } from "./simulator-store.js";
+import { SimulatorCatalogue, isCatalogueListingPath } from "./catalogue-store.js";
+import { handleCatalogueRequest } from "./catalogue-handler.js";
+import { SimulatorStateEvents } from "./state-events-store.js";
+import { handleStateEventsRequest } from "./state-events-handler.js";
 import type { ExportEnvelope } from "./write-export-body.js";
 
 export interface SimulatorOptions {
@@ -56,6 +60,10 @@ export interface ZephrSimulator {
   readonly url: string;
   readonly store: SimulatorStore;
   readonly faults: FaultQueue;
+  /** The catalogue listings (/v3/products, …) and user schema (/v3/schema/users). */
+  readonly catalogue: SimulatorCatalogue;
+  /** The state events export (GET /v4/user-export?eventsExport=true), CSV. */
+  readonly stateEvents: SimulatorStateEvents;
   /** Every request in order of answer; tests may clear it (`requests.length = 0`). */
   readonly requests: RecordedRequest[];
   /** Stops listening and destroys every open connection, stalled ones included. Idempotent. */
@@ -63,14 +71,17 @@ export interface ZephrSimulator {
 }
 
 export const exportPath = "/v3/user-export";
+export const stateEventsExportPath = "/v4/user-export";
 
-/** Starts a Zephr Admin API simulator (user export only) on loopback. */
+/** Starts a Zephr Admin API simulator (user export, catalogue listings, state events) on loopback. */
 export async function startZephrSimulator(options: SimulatorOptions): Promise<ZephrSimulator> {
   const clock = options.clock ?? Date.now;
   const host = options.host ?? "127.0.0.1";
   const store = new SimulatorStore(clock);
   if (options.users !== undefined) store.seedGenerated(options.users);
   const faults = new FaultQueue();
+  const catalogue = new SimulatorCatalogue(store);
+  const stateEvents = new SimulatorStateEvents();
   const requests: RecordedRequest[] = [];
   const shutdown = new AbortController();
   // One listener per open response: many concurrent requests are normal, not a leak.
@@ -113,7 +124,7 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
   };
   // Attached only now that `baseUrl` is known; no connection is accepted before this tick ends.
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    void handleRequest(endpoint, req, res, requests, shutdown.signal);
+    void handleRequest(endpoint, { catalogue, stateEvents }, req, res, requests, shutdown.signal);
   });
 
   let closed: Promise<void> | undefined;
@@ -121,6 +132,8 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
     url: baseUrl,
     store,
     faults,
+    catalogue,
+    stateEvents,
     requests,
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
@@ -138,6 +151,7 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
 
 async function handleRequest(
   endpoint: ExportEndpoint,
+  listings: { readonly catalogue: SimulatorCatalogue; readonly stateEvents: SimulatorStateEvents },
   req: IncomingMessage,
   res: ServerResponse,
   requests: RecordedRequest[],
@@ -180,11 +194,17 @@ async function handleRequest(
   req.resume();
 
   try {
-    if (path !== exportPath) {
+    const isStateEvents =
+      path === stateEventsExportPath && new URLSearchParams(rawQuery).get("eventsExport") === "true";
+    if (path !== exportPath && !isStateEvents && !isCatalogueListingPath(path)) {
       await sendJson(endpoint, exchange, 404, { message: `No route for ${method} ${path}.` });
     } else if (method !== "GET") {
       res.setHeader("allow", "GET");
       await sendJson(endpoint, exchange, 405, { message: `${method} is not allowed on ${path}; use GET.` });
+    } else if (isStateEvents) {
+      await handleStateEventsRequest({ ...endpoint, stateEvents: listings.stateEvents }, exchange);
+    } else if (isCatalogueListingPath(path)) {
+      await handleCatalogueRequest({ ...endpoint, catalogue: listings.catalogue }, exchange, path);
     } else {
       await handleExportRequest(endpoint, exchange);
     }

@@ -71,6 +71,7 @@ export function openSignedGet(
   path: string,
   query: string,
   signal: AbortSignal | undefined,
+  expect: "json" | "csv" = "json",
 ): Promise<OpenExportPage> {
   const base = new URL(config.baseUrl);
   const fullPath = base.pathname.replace(/\/$/, "") + path;
@@ -89,7 +90,11 @@ export function openSignedGet(
       method: "GET",
       path: `${fullPath}?${query}`,
       agent: deps.agent,
-      headers: { authorization, accept: "application/json", "user-agent": "zephr-sync" },
+      headers: {
+        authorization,
+        accept: expect === "json" ? "application/json" : "text/csv, text/plain;q=0.9",
+        "user-agent": "zephr-sync",
+      },
       ...(signal ? { signal } : {}),
     });
     request.setTimeout(config.idleTimeoutMs, () => {
@@ -117,13 +122,13 @@ export function openSignedGet(
         return;
       }
       const contentType = response.headers["content-type"] ?? "";
-      if (/html|text\/plain|xml/i.test(contentType)) {
+      if (expect === "json" ? /html|text\/plain|xml/i.test(contentType) : /html|xml/i.test(contentType)) {
         readSmallBody(response)
           .then((body) => {
             reject(
               new SyncError(
                 "EXPORT_MALFORMED",
-                `Zephr answered GET ${target} with ${contentType} instead of JSON: ${JSON.stringify(body.slice(0, 200))}. ` +
+                `Zephr answered GET ${target} with ${contentType} instead of ${expect === "json" ? "JSON" : "CSV"}: ${JSON.stringify(body.slice(0, 200))}. ` +
                   "Check ZEPHR_BASE_URL points at the tenant API host (https://TENANT.api.zephr.com).",
               ),
             );

@@ -1,0 +1,244 @@
+import type { Agent } from "node:http";
+import type { ZephrConfig } from "../config.js";
+import { SyncError, describeError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { Pool, PoolClient } from "../db/pool.js";
+import { withTransaction } from "../db/pool.js";
+import { replaceCatalogueItems, type CatalogueWriteCounts } from "../db/catalogue-items.js";
+import { replaceAttributeDefinitions } from "../db/catalogue-attribute-definitions.js";
+import { recordCatalogueFailure, recordCatalogueSuccess } from "../db/catalogue-sources.js";
+import {
+  catalogueEndpoints,
+  userSchemaPath,
+  type CatalogueEndpoint,
+  type CatalogueKind,
+} from "../zephr/catalogue-endpoints.js";
+import { readAttributeDefinition, readCatalogueItem } from "../zephr/catalogue-items.js";
+import { fetchCatalogueListing } from "../zephr/fetch-catalogue.js";
+import { createZephrAgent } from "../zephr/open-export-page.js";
+import { toDatabaseError } from "./database-errors.js";
+import { readCaFile } from "./read-ca-file.js";
+
+export interface CatalogueRefreshDeps {
+  readonly zephr: ZephrConfig;
+  readonly pool: Pool;
+  readonly logger: Logger;
+  /** ms since the epoch (signatures). */
+  readonly now: () => number;
+  /** Waits for Retry-After; tests pass a recorder. */
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly signal?: AbortSignal | undefined;
+  /** The run's keep-alive agent, if it has one; otherwise one is made for the refresh and destroyed after. */
+  readonly agent?: Agent | undefined;
+}
+
+/** What a catalogue endpoint lists: one of the five catalogues, or the user schema. */
+export type CatalogueSourceKind = CatalogueKind | "user_schema";
+
+export interface CatalogueRefreshed {
+  readonly endpoint: string;
+  readonly kind: CatalogueSourceKind;
+  /** Items (or attribute definitions) stored: every one the listing had with an id. */
+  readonly items: number;
+  /** Items newly flagged removed because the listing no longer had them. */
+  readonly removed: number;
+  /** Listed entries without a recognisable id (or slug): not stored. */
+  readonly skipped: number;
+}
+
+export interface CatalogueFailed {
+  readonly endpoint: string;
+  readonly kind: CatalogueSourceKind;
+  readonly code: string;
+  readonly reason: string;
+}
+
+export interface CatalogueRefreshSummary {
+  readonly refreshed: readonly CatalogueRefreshed[];
+  readonly failed: readonly CatalogueFailed[];
+}
+
+interface Source {
+  readonly endpoint: string;
+  readonly kind: CatalogueSourceKind;
+  /** Turns the listing into rows and stores them (inside the transaction); returns the counts. */
+  readonly store: (
+    client: PoolClient,
+    items: readonly unknown[],
+  ) => Promise<CatalogueWriteCounts & { skipped: number }>;
+}
+
+function catalogueSource(endpoint: CatalogueEndpoint): Source {
+  return {
+    endpoint: endpoint.path,
+    kind: endpoint.kind,
+    async store(client, items) {
+      // One row per id (the last listed wins): a duplicate would make the upsert fail with 21000.
+      const rows = new Map<string, { item_id: string; label: string | null; item: unknown }>();
+      let skipped = 0;
+      for (const raw of items) {
+        const item = readCatalogueItem(endpoint, raw);
+        if (item === undefined) skipped += 1;
+        else rows.set(item.itemId, { item_id: item.itemId, label: item.label, item: item.item });
+      }
+      refuseIfNothingUsable(endpoint.path, items.length, rows.size, "an id");
+      const counts = await replaceCatalogueItems(client, endpoint.kind, JSON.stringify([...rows.values()]));
+      return { ...counts, skipped };
+    },
+  };
+}
+
+const userSchemaSource: Source = {
+  endpoint: userSchemaPath,
+  kind: "user_schema",
+  async store(client, items) {
+    const rows = new Map<string, Record<string, unknown>>();
+    let skipped = 0;
+    for (const raw of items) {
+      const definition = readAttributeDefinition(raw);
+      if (definition === undefined) {
+        skipped += 1;
+        continue;
+      }
+      rows.set(definition.slug, {
+        slug: definition.slug,
+        label: definition.label,
+        input_type: definition.inputType,
+        definition: definition.definition,
+      });
+    }
+    refuseIfNothingUsable(userSchemaPath, items.length, rows.size, "a slug");
+    const counts = await replaceAttributeDefinitions(client, JSON.stringify([...rows.values()]));
+    return { ...counts, skipped };
+  },
+};
+
+/**
+ * A listing with entries of which none is usable is a shape we do not understand, not an empty
+ * catalogue: storing it would flag every known item removed.
+ */
+function refuseIfNothingUsable(endpoint: string, listed: number, usable: number, what: string): void {
+  if (listed > 0 && usable === 0) {
+    throw new SyncError(
+      "EXPORT_MALFORMED",
+      `GET ${endpoint} listed ${listed} entries but none had ${what} in a known field; nothing was changed.`,
+    );
+  }
+}
+
+/** The sources a refresh reads, in order: the five catalogues, then the user schema. */
+const catalogueSources: readonly Source[] = [...catalogueEndpoints.map(catalogueSource), userSchemaSource];
+
+function describeFailure(
+  endpoint: string,
+  error: unknown,
+  signal: AbortSignal | undefined,
+): { code: string; reason: string } {
+  if (signal?.aborted === true) return { code: "CANCELLED", reason: "cancelled" };
+  if (error instanceof SyncError && error.code === "ZEPHR_FORBIDDEN") {
+    return {
+      code: error.code,
+      reason:
+        `Zephr answered 403 for GET ${endpoint}: the key pair's admin user may not read it. ` +
+        "Grant that privilege in the Zephr console to get these names; the user sync is unaffected.",
+    };
+  }
+  if (error instanceof SyncError) return { code: error.code, reason: error.message };
+  const wrapped = toDatabaseError(error, `storing ${endpoint}`);
+  return { code: wrapped.code, reason: wrapped.message };
+}
+
+/**
+ * Reads Zephr's catalogues (`/v3/products`, `/v3/bundles`, `/v3/entitlements`, `/v3/meters`,
+ * `/v3/credits`) and user schema (`/v3/schema/users`) into zephr.catalogue_items and
+ * zephr.user_attribute_definitions, one endpoint at a time, each in its own transaction. A listing that
+ * fails (403, 404, timeout, unreadable body, database error) is logged, recorded in
+ * zephr.catalogue_sources and skipped, leaving what an earlier run stored; the others still refresh.
+ * Never throws: the names are a convenience, the user sync must not depend on them.
+ */
+export async function refreshCatalogue(deps: CatalogueRefreshDeps): Promise<CatalogueRefreshSummary> {
+  const { zephr, pool, logger } = deps;
+  const refreshed: CatalogueRefreshed[] = [];
+  const failed: CatalogueFailed[] = [];
+  let agent = deps.agent;
+  let ownAgent: Agent | undefined;
+  try {
+    if (agent === undefined) {
+      try {
+        ownAgent = createZephrAgent(zephr.baseUrl, readCaFile(zephr.caFile));
+        agent = ownAgent;
+      } catch (error) {
+        const reason = describeError(error);
+        logger.warn({ err: reason }, "catalogue refresh skipped");
+        return {
+          refreshed,
+          failed: catalogueSources.map((s) => ({
+            endpoint: s.endpoint,
+            kind: s.kind,
+            code: "CONFIG_INVALID",
+            reason,
+          })),
+        };
+      }
+    }
+    const http = { agent, now: deps.now };
+    for (const source of catalogueSources) {
+      if (deps.signal?.aborted === true) {
+        failed.push({ endpoint: source.endpoint, kind: source.kind, code: "CANCELLED", reason: "cancelled" });
+        continue;
+      }
+      try {
+        const listing = await fetchCatalogueListing(
+          zephr,
+          {
+            http,
+            sleep: deps.sleep,
+            signal: deps.signal,
+            onRetry: (path, error, attempt, delayMs) => {
+              logger.warn(
+                { endpoint: path, attempt, delayMs, code: error.code, err: error.message },
+                "catalogue request failed; retrying",
+              );
+            },
+          },
+          source.endpoint,
+        );
+        const counts = await withTransaction(pool, async (client) => {
+          const stored = await source.store(client, listing.items);
+          await recordCatalogueSuccess(client, source.endpoint, source.kind, stored.listed);
+          return stored;
+        });
+        const result: CatalogueRefreshed = {
+          endpoint: source.endpoint,
+          kind: source.kind,
+          items: counts.listed,
+          removed: counts.removed,
+          skipped: counts.skipped,
+        };
+        refreshed.push(result);
+        if (counts.skipped > 0) {
+          logger.warn(
+            { endpoint: source.endpoint, skipped: counts.skipped },
+            "catalogue entries without an id were skipped",
+          );
+        }
+        logger.info({ ...result, pages: listing.pages }, "catalogue refreshed");
+      } catch (error) {
+        const { code, reason } = describeFailure(source.endpoint, error, deps.signal);
+        failed.push({ endpoint: source.endpoint, kind: source.kind, code, reason });
+        logger.warn({ endpoint: source.endpoint, code, err: reason }, "catalogue refresh failed; skipped");
+        await recordCatalogueFailure(pool, source.endpoint, source.kind, reason).catch(
+          (recordError: unknown) => {
+            logger.error(
+              { endpoint: source.endpoint, err: describeError(recordError) },
+              "could not record the catalogue failure",
+            );
+          },
+        );
+      }
+    }
+    return { refreshed, failed };
+  } finally {
+    ownAgent?.destroy();
+  }
+}
