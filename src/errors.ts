@@ -18,6 +18,8 @@ export const syncErrorCodes = [
   "DB_ERROR",
   "LOCK_LOST",
   "CANCELLED",
+  "RECONCILE_REFUSED",
+  "NOTHING_TO_RESUME",
 ] as const;
 
 export type SyncErrorCode = (typeof syncErrorCodes)[number];

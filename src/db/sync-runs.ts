@@ -9,6 +9,8 @@ export interface RunWindow {
   readonly registeredBeforeAt: Date | null;
 }
 
+export const fullWindow: RunWindow = { sinceAt: null, registeredSinceAt: null, registeredBeforeAt: null };
+
 /** Counters a run accumulates; added to the run row after every committed batch. */
 export interface RunCounts {
   readonly pages: number;
@@ -42,6 +44,8 @@ export interface RunRow extends RunCounts {
   readonly finishedAt: Date | null;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
+  readonly usersDeleted: number;
+  readonly backfillId: string | null;
 }
 
 /**
@@ -60,12 +64,17 @@ export async function markAbandonedRuns(pool: Pool): Promise<number> {
 }
 
 /** Inserts a run row in status running and returns its id. */
-export async function insertRun(pool: Pool, kind: RunKind, window: RunWindow): Promise<string> {
+export async function insertRun(
+  pool: Pool,
+  kind: RunKind,
+  window: RunWindow,
+  backfillId: string | null = null,
+): Promise<string> {
   const result = await pool.query<{ run_id: string }>(
-    `insert into zephr.sync_runs (kind, since_at, registered_since_at, registered_before_at)
-     values ($1::text, $2::timestamptz, $3::timestamptz, $4::timestamptz)
+    `insert into zephr.sync_runs (kind, since_at, registered_since_at, registered_before_at, backfill_id)
+     values ($1::text, $2::timestamptz, $3::timestamptz, $4::timestamptz, $5::bigint)
      returning run_id`,
-    [kind, window.sinceAt, window.registeredSinceAt, window.registeredBeforeAt],
+    [kind, window.sinceAt, window.registeredSinceAt, window.registeredBeforeAt, backfillId],
   );
   const row = result.rows[0];
   if (row === undefined) throw new Error("insert into zephr.sync_runs returned no row");
@@ -106,10 +115,15 @@ export async function addRunCounts(
 }
 
 /** Ends a run as succeeded (inside the transaction that also moves the watermark). */
-export async function markRunSucceeded(client: PoolClient, runId: string): Promise<void> {
+export async function markRunSucceeded(
+  client: PoolClient,
+  runId: string,
+  usersDeleted: number,
+): Promise<void> {
   await client.query(
-    `update zephr.sync_runs set status = 'succeeded', finished_at = now() where run_id = $1::bigint and status = 'running'`,
-    [runId],
+    `update zephr.sync_runs set status = 'succeeded', finished_at = now(), users_deleted = $2::int
+      where run_id = $1::bigint and status = 'running'`,
+    [runId, usersDeleted],
   );
 }
 
@@ -148,6 +162,8 @@ interface RunRecord {
   rejected: number;
   error_code: string | null;
   error_message: string | null;
+  users_deleted: number;
+  backfill_id: string | null;
 }
 
 function toRunRow(record: RunRecord): RunRow {
@@ -170,6 +186,8 @@ function toRunRow(record: RunRecord): RunRow {
     rejected: record.rejected,
     errorCode: record.error_code,
     errorMessage: record.error_message,
+    usersDeleted: record.users_deleted,
+    backfillId: record.backfill_id,
   };
 }
 

@@ -10,6 +10,8 @@ export interface FaultMatch {
   readonly times?: number;
   /** Only requests for this page (the `page` query parameter, 1 when absent) match. */
   readonly page?: number;
+  /** Only requests whose raw query string contains this text match (e.g. one backfill window). */
+  readonly queryIncludes?: string;
 }
 
 /** Answer with this status and a JSON error body `{"message": …}` (or `body`, sent verbatim if a string). */
@@ -104,10 +106,12 @@ export class FaultQueue {
     return this.#queue.map((queued) => queued.fault);
   }
 
-  /** Consumes one use of the first fault that matches a request for `page`, if any. */
-  take(page: number): Fault | undefined {
+  /** Consumes one use of the first fault that matches a request for `page` with `rawQuery`, if any. */
+  take(page: number, rawQuery = ""): Fault | undefined {
     const index = this.#queue.findIndex(
-      (queued) => queued.fault.page === undefined || queued.fault.page === page,
+      (queued) =>
+        (queued.fault.page === undefined || queued.fault.page === page) &&
+        (queued.fault.queryIncludes === undefined || rawQuery.includes(queued.fault.queryIncludes)),
     );
     const queued = this.#queue[index];
     if (queued === undefined) return undefined;

@@ -25,7 +25,7 @@ export interface ExportEndpoint {
 
 /** `GET /v3/user-export`: faults first, then signature, query, and the streamed page. */
 export async function handleExportRequest(endpoint: ExportEndpoint, exchange: Exchange): Promise<void> {
-  const fault = endpoint.faults.take(findRequestedPage(exchange.rawQuery));
+  const fault = endpoint.faults.take(findRequestedPage(exchange.rawQuery), exchange.rawQuery);
   if (fault !== undefined && answerFault(endpoint, exchange, fault)) return;
   const cut: BodyCut | undefined =
     fault?.kind === "drop" || fault?.kind === "truncate" || fault?.kind === "stall" ? fault : undefined;

@@ -6,10 +6,12 @@ import { upsertUsers } from "../db/users.js";
 import { replaceUserAttributes } from "../db/user-attributes.js";
 import { replaceUserGrants } from "../db/user-grants.js";
 import { insertRejects } from "../db/sync-rejects.js";
+import { recordSeenUsers } from "../db/sync-seen-users.js";
 import { addRunCounts, type RunCounts } from "../db/sync-runs.js";
 import type { NormalizedUser } from "./normalized-user.js";
 import type { UserBatch } from "./user-batch.js";
 import { isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
+import { isUuid } from "./is-uuid.js";
 
 function userRow(user: NormalizedUser): Record<string, unknown> {
   return {
@@ -61,9 +63,23 @@ function grantRows(users: readonly NormalizedUser[]): Record<string, unknown>[] 
   return [...rows.values()];
 }
 
+/**
+ * Every user the batch shows to exist in Zephr: loaded users, and rejected elements whose user_id is
+ * still a UUID (a user with one bad field exists all the same and must not be marked deleted).
+ */
+function listedUserIds(batch: UserBatch): string[] {
+  const ids = [...batch.users.keys()];
+  for (const { rejected } of batch.rejects) {
+    if (rejected.userId !== null && isUuid(rejected.userId)) ids.push(rejected.userId.toLowerCase());
+  }
+  return ids;
+}
+
 export interface LoadDeps {
   readonly pool: Pool;
   readonly runId: string;
+  /** Record every listed user id (rejected ones too) for a full export's deletion check. */
+  readonly trackSeen: boolean;
   /** Retries of a batch after a transient database error (serialization failure, deadlock, lost connection). */
   readonly retries: number;
   readonly retryMinMs: number;
@@ -110,6 +126,7 @@ export async function loadUserBatch(deps: LoadDeps, batch: UserBatch): Promise<R
         );
       }
       if (batch.rejects.length > 0) await insertRejects(client, deps.runId, rejectsJson);
+      if (deps.trackSeen) await recordSeenUsers(client, deps.runId, listedUserIds(batch));
       const counts: RunCounts = {
         pages: batch.pages,
         bytes: batch.bytes,

@@ -5,11 +5,10 @@ import type { BuiltValue } from "../zephr/json-value-builder.js";
 import { tooDeep } from "../zephr/json-value-builder.js";
 import type { NormalizeOutcome, NormalizedGrant, NormalizedUser } from "./normalized-user.js";
 import { parseInstant } from "./parse-instant.js";
+import { isUuid } from "./is-uuid.js";
 
 /** Bump when normalization changes meaning, so every user is rewritten once by the next run. */
 const normalizationVersion = 1;
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const knownUserKeys = new Set([
   "user_id",
@@ -126,7 +125,7 @@ class Checker {
   }
 
   userId(value: unknown): string {
-    if (typeof value === "string" && uuidPattern.test(value)) return value.toLowerCase();
+    if (typeof value === "string" && isUuid(value)) return value.toLowerCase();
     this.reasons.push(
       value === undefined || value === null
         ? "user.user_id is missing"

@@ -1,31 +1,22 @@
-import type { Agent } from "node:http";
 import type { SyncConfig } from "../config.js";
-import { SyncError, describeError } from "../errors.js";
+import { SyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Pool } from "../db/pool.js";
-import { withTransaction } from "../db/pool.js";
 import { tryAcquireRunLock, type RunLock } from "../db/run-lock.js";
-import {
-  insertRun,
-  markAbandonedRuns,
-  markRunEnded,
-  markRunSucceeded,
-  setRunExportStartedAt,
-  zeroCounts,
-  type RunCounts,
-  type RunKind,
-} from "../db/sync-runs.js";
-import { findWatermark, saveWatermark, usersStream } from "../db/sync-watermarks.js";
+import { fullWindow, markAbandonedRuns, zeroCounts, type RunCounts, type RunKind } from "../db/sync-runs.js";
+import { findWatermark, usersStream } from "../db/sync-watermarks.js";
 import { createZephrAgent } from "../zephr/open-export-page.js";
-import { exportPages } from "../zephr/export-pages.js";
-import type { ExportWindow } from "../zephr/export-query.js";
-import { BatchLoader } from "./batch-loader.js";
-import { loadUserBatch } from "./load-user-batch.js";
-import { normalizeElement } from "./normalize-element.js";
 import { toDatabaseError } from "./database-errors.js";
-import { addCounts } from "./run-counts.js";
+import { runDryRun } from "./run-dry-run.js";
+import { runRegisteredBackfill } from "./run-registered-backfill.js";
+import { runWindow, type RunWindowContext, type WindowOutcome, type WindowSpec } from "./run-window.js";
 import { readCaFile } from "./read-ca-file.js";
+import type { DryRunReport, SyncRequest } from "./sync-request.js";
 import type { SyncProgressListener } from "./sync-progress.js";
+import { refreshCatalogue, type CatalogueRefreshSummary } from "./refresh-catalogue.js";
+import { syncStateEvents, type StateEventsOutcome } from "./sync-state-events.js";
+
+export type { SyncRequest } from "./sync-request.js";
 
 export interface SyncDeps {
   readonly config: SyncConfig;
@@ -34,13 +25,9 @@ export interface SyncDeps {
   /** ms since the epoch; injectable so tests control time. */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** Aborting it stops the run cleanly: it ends as cancelled, the watermark unchanged. */
   readonly signal?: AbortSignal;
   readonly onProgress?: SyncProgressListener;
-}
-
-export interface SyncRequest {
-  /** incremental: since = watermark - lookback (a full export when there is no watermark yet). */
-  readonly kind: "incremental" | "full";
 }
 
 export type SyncOutcome =
@@ -50,29 +37,60 @@ export type SyncOutcome =
       readonly runId: string;
       readonly kind: RunKind;
       readonly sinceAt: Date | null;
-      readonly watermarkAt: Date;
+      /** The watermark after the run, when this run set it (backfills leave it alone). */
+      readonly watermarkAt: Date | null;
       readonly counts: RunCounts;
+      readonly usersDeleted: number;
+      readonly usersPurged: number;
+      /** Registration backfills: how many windows this invocation loaded. */
+      readonly windows: number;
+      /** The names refresh that follows every successful run (never fails the run). */
+      readonly catalogue?: CatalogueRefreshSummary;
+      /** The opt-in state events phase after incremental and full runs (never fails the run). */
+      readonly stateEvents?: StateEventsOutcome;
     }
   | {
-      readonly status: "failed";
+      readonly status: "failed" | "cancelled";
       readonly runId: string | undefined;
       readonly error: SyncError;
       readonly counts: RunCounts;
-    };
+    }
+  | { readonly status: "dry-run"; readonly report: DryRunReport };
 
-function asSyncError(error: unknown): SyncError {
-  if (error instanceof SyncError) return error;
-  if (typeof error === "object" && error !== null && "code" in error)
-    return toDatabaseError(error, "syncing");
-  return new SyncError("DB_ERROR", `Unexpected failure: ${describeError(error)}`, { cause: error });
+function toOutcome(
+  outcome: WindowOutcome,
+  kind: RunKind,
+  sinceAt: Date | null,
+  windows = 1,
+  counts: RunCounts = outcome.counts,
+): SyncOutcome {
+  if (outcome.status !== "succeeded") return { ...outcome, counts };
+  const { runId, watermarkAt, usersDeleted, usersPurged } = outcome;
+  return {
+    status: "succeeded",
+    runId,
+    kind,
+    sinceAt,
+    watermarkAt,
+    counts,
+    usersDeleted,
+    usersPurged,
+    windows,
+  };
 }
 
 /**
- * One run: lock → window → stream pages → batches → load → checkpoint. The watermark moves only in the
- * transaction that marks the run succeeded, after every page was loaded; any failure leaves it where it
- * was and records why on the run row.
+ * One invocation of the job: a dry run (no lock, nothing written), or lock → mark abandoned runs →
+ * the requested export(s) → release. Never throws for operational failures: they come back as outcomes.
  */
 export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<SyncOutcome> {
+  if ("dryRun" in request && request.dryRun) {
+    try {
+      return { status: "dry-run", report: await runDryRun(deps, request) };
+    } catch (error) {
+      return { status: "failed", runId: undefined, error: asFailure(error), counts: zeroCounts };
+    }
+  }
   let lock: RunLock | undefined;
   try {
     lock = await tryAcquireRunLock(deps.config.databaseUrl);
@@ -85,154 +103,141 @@ export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<Syn
     };
   }
   if (lock === undefined) return { status: "locked" };
+  const agent = createZephrAgent(deps.config.zephr.baseUrl, readCaFile(deps.config.zephr.caFile));
   try {
-    return await runLocked(deps, request, lock);
+    return await runLocked(deps, request, lock, agent);
+  } catch (error) {
+    return { status: "failed", runId: undefined, error: asFailure(error), counts: zeroCounts };
   } finally {
+    agent.destroy();
     await lock.release();
   }
 }
 
-async function runLocked(deps: SyncDeps, request: SyncRequest, lock: RunLock): Promise<SyncOutcome> {
+function asFailure(error: unknown): SyncError {
+  return error instanceof SyncError ? error : toDatabaseError(error, "preparing the run");
+}
+
+async function runLocked(
+  deps: SyncDeps,
+  request: SyncRequest,
+  lock: RunLock,
+  agent: ReturnType<typeof createZephrAgent>,
+): Promise<SyncOutcome> {
   const { config, pool, logger } = deps;
-  const report = deps.onProgress ?? (() => undefined);
-  const startedAtMs = deps.now();
-  let runId: string | undefined;
-  let counts = zeroCounts;
   let lockLost: Error | undefined;
   void lock.lost.then((error) => {
     lockLost = error;
   });
-  let agent: Agent | undefined;
-  let loader: BatchLoader | undefined;
-  try {
-    agent = createZephrAgent(config.zephr.baseUrl, readCaFile(config.zephr.caFile));
-    const abandoned = await markAbandonedRuns(pool);
-    if (abandoned > 0) logger.warn({ abandoned }, "marked runs left running by a dead process as abandoned");
-    const watermark = await findWatermark(pool, usersStream);
-    const kind: RunKind = request.kind === "incremental" && watermark !== null ? "incremental" : "full";
-    const sinceAt =
-      kind === "incremental" && watermark !== null ? new Date(watermark.getTime() - config.lookbackMs) : null;
-    runId = await insertRun(pool, kind, { sinceAt, registeredSinceAt: null, registeredBeforeAt: null });
-    const runLog = logger.child({ runId, kind });
-    runLog.info(
-      { since: sinceAt?.toISOString() ?? null, watermark: watermark?.toISOString() ?? null },
-      "run started",
-    );
-    report({ type: "preparing", runId, kind, sinceAt });
-
-    const window: ExportWindow = { sinceMs: sinceAt?.getTime() };
-    const currentRunId = runId;
-    loader = new BatchLoader(
-      config.batchSize,
-      (batch) => loadUserBatch({ pool, runId: currentRunId, retries: 3, retryMinMs: 200 }, batch),
-      (loaded) => {
-        counts = addCounts(counts, loaded);
-        runLog.debug({ batch: loaded, total: counts }, "batch loaded");
-      },
-    );
-    const activeLoader = loader;
-    let exportStartedAt: Date | undefined;
-    const download = { bytes: 0, pages: 0, users: 0, expectedUsers: undefined as number | undefined };
-    await exportPages(
-      config.zephr,
-      window,
-      { http: { agent, now: deps.now }, sleep: deps.sleep, ...(deps.signal ? { signal: deps.signal } : {}) },
-      {
-        onExportStarted: async (serverDateMs, requestedAtMs) => {
-          exportStartedAt = chooseExportStart(
-            config.zephr.watermarkClock,
-            serverDateMs,
-            requestedAtMs,
-            runLog,
-          );
-          await setRunExportStartedAt(pool, currentRunId, exportStartedAt);
-        },
-        onChunk: async (elements, page, bytes) => {
-          if (lockLost) throw lockLostError(lockLost);
-          const batch = activeLoader.batch;
-          for (const built of elements) {
-            const outcome = normalizeElement(built, { grantTimezone: config.zephr.grantTimezone });
-            if (outcome.ok) batch.addUser(outcome.user);
-            else batch.addReject(page, outcome.rejected);
-          }
-          download.bytes += bytes;
-          download.users += elements.length;
-          report({ type: "downloading", ...download, elapsedMs: deps.now() - startedAtMs });
-          await activeLoader.next();
-        },
-        onPage: async (result) => {
-          const batch = activeLoader.batch;
-          batch.pages += 1;
-          batch.bytes += result.bytes;
-          download.pages += 1;
-          download.expectedUsers = result.summary.totalCount ?? download.expectedUsers;
-          runLog.info({ page: result.page, users: result.elements, bytes: result.bytes }, "page received");
-          await activeLoader.next();
-        },
-        onRetry: (page, error, attempt, delayMs) => {
-          runLog.warn(
-            { page, attempt, delayMs, code: error.code, err: error.message },
-            "page failed; retrying",
-          );
-          report({ type: "retrying", page, delayMs, reason: error.message });
-        },
-        onStop: (reason, pages) => {
-          runLog.info({ reason, pages }, "export complete");
-        },
-      },
-    );
-    await activeLoader.finish();
-    if (lockLost) throw lockLostError(lockLost);
-    if (exportStartedAt === undefined) throw new Error("export finished without a first response");
-    const watermarkAt = exportStartedAt;
-    await withTransaction(pool, async (client) => {
-      await markRunSucceeded(client, currentRunId);
-      await saveWatermark(client, usersStream, watermarkAt, currentRunId);
-    });
-    runLog.info({ counts, watermark: watermarkAt.toISOString() }, "run succeeded");
-    report({ type: "complete", counts, elapsedMs: deps.now() - startedAtMs });
-    return { status: "succeeded", runId: currentRunId, kind, sinceAt, watermarkAt, counts };
-  } catch (caught) {
-    await loader?.settle();
-    const error = asSyncError(caught);
-    if (runId !== undefined) {
-      await markRunEnded(
-        pool,
-        runId,
-        error.code === "CANCELLED" ? "cancelled" : "failed",
-        error.code,
-        error.message,
-      ).catch((markError: unknown) => {
-        logger.error({ runId, err: describeError(markError) }, "could not record the run's failure");
-      });
-    }
-    logger.error({ runId, code: error.code, err: error.message }, "run failed; watermark unchanged");
-    report({ type: "failed", error, elapsedMs: deps.now() - startedAtMs });
-    return { status: "failed", runId, error, counts };
-  } finally {
-    agent?.destroy();
-  }
+  const context: RunWindowContext = {
+    config,
+    pool,
+    agent,
+    logger,
+    now: deps.now,
+    sleep: deps.sleep,
+    signal: deps.signal,
+    report: deps.onProgress ?? (() => undefined),
+    checkStillOwned: () => {
+      if (lockLost !== undefined) {
+        throw new SyncError(
+          "LOCK_LOST",
+          `Lost the run lock (${lockLost.message}): another run could start, so this one stops. The next run repairs it.`,
+          { cause: lockLost },
+        );
+      }
+    },
+  };
+  const abandoned = await markAbandonedRuns(pool);
+  if (abandoned > 0) logger.warn({ abandoned }, "marked runs left running by a dead process as abandoned");
+  const outcome = await runRequest(context, request);
+  if (outcome.status !== "succeeded") return outcome;
+  return { ...outcome, ...(await runAfterPhases(deps, context, outcome)) };
 }
 
-function lockLostError(cause: Error): SyncError {
-  return new SyncError(
-    "LOCK_LOST",
-    `Lost the run lock (${cause.message}): another run could start, so this one stops. The next run repairs it.`,
-    { cause },
+/**
+ * What follows a successful user phase, each part unable to fail the run: the catalogue and user-schema
+ * refresh (names for analysts), then, for incremental and full runs, the opt-in state events export.
+ */
+async function runAfterPhases(
+  deps: SyncDeps,
+  context: RunWindowContext,
+  outcome: Extract<SyncOutcome, { status: "succeeded" }>,
+): Promise<{ catalogue: CatalogueRefreshSummary; stateEvents?: StateEventsOutcome }> {
+  const { config, pool } = deps;
+  const logger = context.logger.child({ runId: outcome.runId });
+  const common = {
+    zephr: config.zephr,
+    pool,
+    logger,
+    now: deps.now,
+    sleep: deps.sleep,
+    signal: deps.signal,
+    agent: context.agent,
+  };
+  const catalogue = await refreshCatalogue(common);
+  if (outcome.kind === "backfill") return { catalogue };
+  const stateEvents = await syncStateEvents(
+    {
+      ...common,
+      stateEvents: config.stateEvents,
+      lookbackMs: config.lookbackMs,
+      onProgress: deps.onProgress,
+    },
+    { runId: outcome.runId },
   );
+  return { catalogue, stateEvents };
 }
 
-function chooseExportStart(
-  clock: "server" | "local",
-  serverDateMs: number | undefined,
-  requestedAtMs: number,
-  logger: Logger,
-): Date {
-  if (clock === "server" && serverDateMs !== undefined) {
-    const skewMs = serverDateMs - requestedAtMs;
-    if (Math.abs(skewMs) > 60_000)
-      logger.warn({ skewMs }, "Zephr's clock and this machine's differ by over a minute");
-    return new Date(serverDateMs);
+async function runRequest(context: RunWindowContext, request: SyncRequest): Promise<SyncOutcome> {
+  const { config, pool } = context;
+  switch (request.kind) {
+    case "incremental": {
+      const watermark = await findWatermark(pool, usersStream);
+      if (watermark === null) return runFull(context, false);
+      const sinceAt = new Date(watermark.getTime() - config.lookbackMs);
+      const spec: WindowSpec = {
+        kind: "incremental",
+        window: { ...fullWindow, sinceAt },
+        backfillId: null,
+        reconcile: undefined,
+        watermark: "set",
+      };
+      return toOutcome(await runWindow(context, spec), "incremental", sinceAt);
+    }
+    case "full":
+      return runFull(context, request.purgeDeleted === true);
+    case "since": {
+      const spec: WindowSpec = {
+        kind: "backfill",
+        window: { ...fullWindow, sinceAt: request.since },
+        backfillId: null,
+        reconcile: undefined,
+        watermark: "keep",
+      };
+      return toOutcome(await runWindow(context, spec), "backfill", request.since);
+    }
+    case "registered":
+    case "resume": {
+      const result = await runRegisteredBackfill(context, request.kind === "resume" ? "resume" : request);
+      const { last } = result;
+      if (last.status === "succeeded")
+        return toOutcome(last, "backfill", null, result.windows, result.counts);
+      const hint = `Backfill ${result.backfill.backfillId} stopped; its loaded windows are kept: continue with 'zephr-sync backfill --resume'.`;
+      const error = new SyncError(last.error.code, `${last.error.message} ${hint}`, { cause: last.error });
+      return { ...last, error, counts: result.counts };
+    }
   }
-  return new Date(requestedAtMs);
+}
+
+/** A complete export: reconciles deletions and may move the watermark forward to its own start. */
+async function runFull(context: RunWindowContext, purgeDeleted: boolean): Promise<SyncOutcome> {
+  const spec: WindowSpec = {
+    kind: "full",
+    window: fullWindow,
+    backfillId: null,
+    reconcile: { purgeDeleted },
+    watermark: "forward",
+  };
+  return toOutcome(await runWindow(context, spec), "full", null);
 }

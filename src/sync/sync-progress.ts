@@ -1,5 +1,6 @@
 import type { RunCounts, RunKind } from "../db/sync-runs.js";
 import type { SyncError } from "../errors.js";
+import type { StateEventsProgressEvent } from "./state-events-progress.js";
 
 /**
  * What a run reports while it works, in the phases Zephr's own console uses ("Preparing user export…",
@@ -23,6 +24,7 @@ export type SyncProgressEvent =
     }
   | { readonly type: "retrying"; readonly page: number; readonly delayMs: number; readonly reason: string }
   | { readonly type: "complete"; readonly counts: RunCounts; readonly elapsedMs: number }
-  | { readonly type: "failed"; readonly error: SyncError; readonly elapsedMs: number };
+  | { readonly type: "failed"; readonly error: SyncError; readonly elapsedMs: number }
+  | StateEventsProgressEvent;
 
 export type SyncProgressListener = (event: SyncProgressEvent) => void;

@@ -3,6 +3,7 @@ import { createLogger } from "../../src/logger.js";
 import { runSync, type SyncOutcome, type SyncRequest } from "../../src/sync/run-sync.js";
 import {
   startZephrSimulator,
+  type RecordedRequest,
   type SimulatorOptions,
   type ZephrSimulator,
 } from "../../src/simulator/index.js";
@@ -26,7 +27,9 @@ export interface SyncFixture {
   readonly config: SyncConfig;
   /** Every wait the job asked for (Retry-After), instead of sleeping. */
   readonly sleeps: number[];
-  run(request?: SyncRequest, env?: Record<string, string>): Promise<SyncOutcome>;
+  /** The user export requests the simulator answered (not the catalogue or state events calls). */
+  exportRequests(): RecordedRequest[];
+  run(request?: SyncRequest, env?: Record<string, string>, signal?: AbortSignal): Promise<SyncOutcome>;
   close(): Promise<void>;
 }
 
@@ -68,7 +71,8 @@ export async function startSyncFixture(
     clock,
     config,
     sleeps,
-    run(request = { kind: "incremental" }, runEnv) {
+    exportRequests: () => simulator.requests.filter((r) => r.path === "/v3/user-export"),
+    run(request = { kind: "incremental" }, runEnv, signal) {
       const runConfig =
         runEnv === undefined
           ? config
@@ -83,6 +87,7 @@ export async function startSyncFixture(
             sleeps.push(ms);
             return Promise.resolve();
           },
+          ...(signal ? { signal } : {}),
         },
         request,
       );
@@ -105,7 +110,7 @@ export function expectSucceeded(outcome: SyncOutcome): Extract<SyncOutcome, { st
 }
 
 /** Narrows an outcome to failure. */
-export function expectFailed(outcome: SyncOutcome): Extract<SyncOutcome, { status: "failed" }> {
+export function expectFailed(outcome: SyncOutcome): Extract<SyncOutcome, { status: "failed" | "cancelled" }> {
   if (outcome.status !== "failed") throw new Error(`expected the run to fail, got ${outcome.status}`);
   return outcome;
 }

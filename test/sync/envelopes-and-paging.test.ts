@@ -23,7 +23,7 @@ describe("export envelopes and paging", () => {
     fixture = await startSyncFixture({ users, ...options }, env);
     const outcome = expectSucceeded(await fixture.run());
     expect(await readWarehouse(fixture.db.pool)).toEqual(expectedWarehouse(fixture.simulator.store));
-    return { outcome, requests: fixture.simulator.requests };
+    return { outcome, requests: fixture.exportRequests() };
   }
 
   test.each([

@@ -53,7 +53,7 @@ describe("faults while exporting", () => {
     fixture.simulator.faults.push({ kind: "refuse", page: 2 });
     expectSucceeded(await fixture.run());
     expect(await readWarehouse(fixture.db.pool)).toEqual(expectedWarehouse(fixture.simulator.store));
-    const pages = fixture.simulator.requests.map((r) => /page=(\d+)/.exec(r.query)?.[1]);
+    const pages = fixture.exportRequests().map((r) => /page=(\d+)/.exec(r.query)?.[1]);
     expect(pages).toEqual(["1", "1", "2", "2", "3"]);
   });
 
@@ -61,7 +61,7 @@ describe("faults while exporting", () => {
     fixture.simulator.faults.push({ kind: "status", status: 503, times: 2 });
     fixture.simulator.faults.push({ kind: "status", status: 500, page: 3 });
     expectSucceeded(await fixture.run());
-    expect(fixture.simulator.requests.map((r) => r.status)).toEqual([503, 503, 200, 200, 500, 200]);
+    expect(fixture.exportRequests().map((r) => r.status)).toEqual([503, 503, 200, 200, 500, 200]);
   });
 
   test("a 429 is retried after waiting at least its Retry-After", async () => {
@@ -85,7 +85,7 @@ describe("faults while exporting", () => {
     const failed = expectFailed(await fixture.run());
     expect(failed.error.code).toBe(code);
     expect(failed.error.message).toMatch(message);
-    expect(fixture.simulator.requests).toHaveLength(1);
+    expect(fixture.exportRequests()).toHaveLength(1);
     expect(await watermark()).toBeNull();
   });
 
@@ -93,7 +93,7 @@ describe("faults while exporting", () => {
     const failed = expectFailed(await fixture.run(undefined, { ZEPHR_SECRET_KEY: "not-the-secret" }));
     expect(failed.error.code).toBe("ZEPHR_AUTH");
     expect(failed.error.message).not.toContain("not-the-secret");
-    expect(fixture.simulator.requests.map((r) => r.status)).toEqual([401]);
+    expect(fixture.exportRequests().map((r) => r.status)).toEqual([401]);
   });
 
   test.each([
@@ -104,7 +104,7 @@ describe("faults while exporting", () => {
     fixture.simulator.faults.push(fault);
     const failed = expectFailed(await fixture.run());
     expect(failed.error.code).toBe("EXPORT_MALFORMED");
-    expect(fixture.simulator.requests).toHaveLength(2);
+    expect(fixture.exportRequests()).toHaveLength(2);
     expect(await watermark()).toBeNull();
     const run = await findRun(fixture.db.pool, failed.runId ?? "");
     expect(run?.status).toBe("failed");
@@ -116,7 +116,7 @@ describe("faults while exporting", () => {
     fixture.simulator.faults.push({ kind: "stall", afterBytes: 2000, page: 1 });
     expectSucceeded(await fixture.run(undefined, { ZEPHR_IDLE_TIMEOUT: "300ms" }));
     expect(
-      fixture.simulator.requests.filter((r) => r.query.includes("page=1&") || r.query.endsWith("page=1")),
+      fixture.exportRequests().filter((r) => r.query.includes("page=1&") || r.query.endsWith("page=1")),
     ).toHaveLength(2);
     expect(await readWarehouse(fixture.db.pool)).toEqual(expectedWarehouse(fixture.simulator.store));
   });

@@ -33,7 +33,7 @@ describe("an incremental sync against the simulator", () => {
       usersWritten: userCount,
       rejected: 0,
     });
-    expect(fixture.simulator.requests.every((r) => !r.query.includes("since="))).toBe(true);
+    expect(fixture.exportRequests().every((r) => !r.query.includes("since="))).toBe(true);
   });
 
   test("the watermark is Zephr's clock at the start of the export, recorded with the run's success", async () => {
@@ -54,8 +54,8 @@ describe("an incremental sync against the simulator", () => {
     const outcome = expectSucceeded(await fixture.run());
     expect(outcome.kind).toBe("incremental");
     expect(outcome.sinceAt?.toISOString()).toBe("2026-11-29T01:00:00.000Z");
-    expect(fixture.simulator.requests).toHaveLength(1);
-    expect(fixture.simulator.requests[0]?.query).toBe(
+    expect(fixture.exportRequests()).toHaveLength(1);
+    expect(fixture.exportRequests()[0]?.query).toBe(
       "attributes=true&grants=true&since=2026-11-29T01%3A00%3A00Z&rpp=50&page=1",
     );
     expect(outcome.counts).toMatchObject({

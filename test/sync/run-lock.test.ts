@@ -20,7 +20,7 @@ describe("one run at a time", () => {
     try {
       await holder.query("select pg_advisory_lock($1::bigint)", [runLockKey]);
       expect(await fixture.run()).toEqual({ status: "locked" });
-      expect(fixture.simulator.requests).toHaveLength(0);
+      expect(fixture.exportRequests()).toHaveLength(0);
       const runs = await fixture.db.pool.query("select 1 from zephr.sync_runs");
       expect(runs.rowCount).toBe(0);
     } finally {

@@ -1,0 +1,150 @@
+import type { Pool } from "../db/pool.js";
+import { withTransaction } from "../db/pool.js";
+import { purgeDeletedUsers } from "../db/purge-deleted-users.js";
+import {
+  insertRun,
+  markRunEnded,
+  markRunSucceeded,
+  setRunExportStartedAt,
+  zeroCounts,
+  type RunCounts,
+  type RunKind,
+  type RunWindow,
+} from "../db/sync-runs.js";
+import { clearSeenUsers, countUnseenUsers, markUnseenUsersDeleted } from "../db/sync-seen-users.js";
+import { findWatermark, saveWatermark, usersStream } from "../db/sync-watermarks.js";
+import { SyncError, describeError } from "../errors.js";
+import { toDatabaseError } from "./database-errors.js";
+import { streamExport, type StreamExportContext } from "./stream-export.js";
+import { WarehouseSink } from "./warehouse-sink.js";
+import { toExportWindow } from "./to-export-window.js";
+
+/** What one run row covers and what its success does to the watermark. */
+export interface WindowSpec {
+  readonly kind: RunKind;
+  readonly window: RunWindow;
+  readonly backfillId: string | null;
+  /** A complete export: users it did not list are marked deleted (and their data purged if asked). */
+  readonly reconcile: { readonly purgeDeleted: boolean } | undefined;
+  /** set: the export start becomes the watermark; forward: only if later; keep: untouched. */
+  readonly watermark: "set" | "forward" | "keep";
+}
+
+export type WindowOutcome =
+  | {
+      readonly status: "succeeded";
+      readonly runId: string;
+      readonly counts: RunCounts;
+      /** The watermark after the run, when the run set it. */
+      readonly watermarkAt: Date | null;
+      readonly usersDeleted: number;
+      readonly usersPurged: number;
+    }
+  | {
+      readonly status: "failed" | "cancelled";
+      readonly runId: string | undefined;
+      readonly error: SyncError;
+      readonly counts: RunCounts;
+    };
+
+export interface RunWindowContext extends StreamExportContext {
+  readonly pool: Pool;
+}
+
+function asSyncError(error: unknown): SyncError {
+  if (error instanceof SyncError) return error;
+  if (typeof error === "object" && error !== null && "code" in error)
+    return toDatabaseError(error, "syncing");
+  return new SyncError("DB_ERROR", `Unexpected failure: ${describeError(error)}`, { cause: error });
+}
+
+/**
+ * One run row: stream the window into the warehouse, then in one transaction reconcile deletions (full
+ * exports), mark the run succeeded and move the watermark. Any failure leaves the watermark as it was
+ * and records why on the run row.
+ */
+export async function runWindow(context: RunWindowContext, spec: WindowSpec): Promise<WindowOutcome> {
+  const { pool, config, report } = context;
+  const startedAtMs = context.now();
+  let runId: string | undefined;
+  let sink: WarehouseSink | undefined;
+  try {
+    runId = await insertRun(pool, spec.kind, spec.window, spec.backfillId);
+    const currentRunId = runId;
+    const logger = context.logger.child({ runId, kind: spec.kind });
+    logger.info(
+      {
+        since: spec.window.sinceAt?.toISOString() ?? null,
+        registeredSince: spec.window.registeredSinceAt?.toISOString() ?? null,
+        registeredBefore: spec.window.registeredBeforeAt?.toISOString() ?? null,
+      },
+      "run started",
+    );
+    report({ type: "preparing", runId, kind: spec.kind, sinceAt: spec.window.sinceAt });
+    sink = new WarehouseSink({
+      pool,
+      runId,
+      batchSize: config.batchSize,
+      grantTimezone: config.zephr.grantTimezone,
+      trackSeen: spec.reconcile !== undefined,
+      logger,
+    });
+    const exportStartedAt = await streamExport(
+      { ...context, logger },
+      toExportWindow(spec.window, config.zephr.instantPrecision),
+      sink,
+      (at) => setRunExportStartedAt(pool, currentRunId, at),
+    );
+    const finished = await withTransaction(pool, async (client) => {
+      let usersDeleted = 0;
+      let usersPurged = 0;
+      if (spec.reconcile !== undefined) {
+        const { live, unseen } = await countUnseenUsers(client, currentRunId);
+        if (unseen > 10 && unseen > live * config.maxDeleteFraction) {
+          throw new SyncError(
+            "RECONCILE_REFUSED",
+            `The complete export did not list ${unseen} of ${live} users (more than SYNC_MAX_DELETE_FRACTION=${config.maxDeleteFraction}); ` +
+              "that looks like a partial export, so nobody was marked deleted. Check the export; if the deletions are real, raise SYNC_MAX_DELETE_FRACTION for one run.",
+          );
+        }
+        usersDeleted = await markUnseenUsersDeleted(client, currentRunId);
+        if (spec.reconcile.purgeDeleted) usersPurged = await purgeDeletedUsers(client);
+        await clearSeenUsers(client, currentRunId);
+      }
+      await markRunSucceeded(client, currentRunId, usersDeleted);
+      const current = await findWatermark(client, usersStream);
+      const moveTo =
+        spec.watermark === "set" ||
+        (spec.watermark === "forward" && (current === null || exportStartedAt > current))
+          ? exportStartedAt
+          : null;
+      if (moveTo !== null) await saveWatermark(client, usersStream, moveTo, currentRunId);
+      return { usersDeleted, usersPurged, watermarkAt: moveTo };
+    });
+    logger.info({ counts: sink.counts, ...finished }, "run succeeded");
+    report({ type: "complete", counts: sink.counts, elapsedMs: context.now() - startedAtMs });
+    return { status: "succeeded", runId, counts: sink.counts, ...finished };
+  } catch (caught) {
+    const error = asSyncError(caught);
+    const status = error.code === "CANCELLED" ? "cancelled" : "failed";
+    const counts = sink?.counts ?? zeroCounts;
+    if (runId !== undefined) {
+      const failedRunId = runId;
+      await markRunEnded(pool, failedRunId, status, error.code, error.message).catch((markError: unknown) => {
+        context.logger.error(
+          { runId: failedRunId, err: describeError(markError) },
+          "could not record how the run ended",
+        );
+      });
+      if (spec.reconcile !== undefined) {
+        await withTransaction(pool, (client) => clearSeenUsers(client, failedRunId)).catch(() => undefined);
+      }
+    }
+    context.logger.error(
+      { runId, code: error.code, err: error.message },
+      `run ${status}; watermark unchanged`,
+    );
+    report({ type: "failed", error, elapsedMs: context.now() - startedAtMs });
+    return { status, runId, error, counts };
+  }
+}

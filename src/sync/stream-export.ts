@@ -1,0 +1,116 @@
+import type { Agent } from "node:http";
+import type { SyncConfig } from "../config.js";
+import { SyncError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { exportPages } from "../zephr/export-pages.js";
+import type { ExportWindow } from "../zephr/export-query.js";
+import type { ExportSink } from "./export-sink.js";
+import type { SyncProgressListener } from "./sync-progress.js";
+
+export interface StreamExportContext {
+  readonly config: SyncConfig;
+  readonly agent: Agent;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly signal: AbortSignal | undefined;
+  readonly report: SyncProgressListener;
+  /** Throws when the run must stop (lock lost); checked before each chunk is handed on. */
+  readonly checkStillOwned: () => void;
+}
+
+/** Thrown once a signal asked the run to stop; the run is then recorded as cancelled. */
+export function cancelledError(): SyncError {
+  return new SyncError(
+    "CANCELLED",
+    "Stopped by a signal before the export finished; the watermark is unchanged and the next run continues.",
+  );
+}
+
+/**
+ * Streams one export window into a sink, page by page, reporting progress. Resolves with the instant
+ * the export started (Zephr's clock when it sent a Date header and ZEPHR_WATERMARK_CLOCK=server).
+ */
+export async function streamExport(
+  context: StreamExportContext,
+  window: ExportWindow,
+  sink: ExportSink,
+  onExportStarted: (exportStartedAt: Date) => Promise<void>,
+): Promise<Date> {
+  const { config, logger, report, signal } = context;
+  const startedAtMs = context.now();
+  const download = { bytes: 0, pages: 0, users: 0, expectedUsers: undefined as number | undefined };
+  let exportStartedAt: Date | undefined;
+  const stopIfAsked = () => {
+    if (signal?.aborted === true) throw cancelledError();
+    context.checkStillOwned();
+  };
+  try {
+    await exportPages(
+      config.zephr,
+      window,
+      {
+        http: { agent: context.agent, now: context.now },
+        sleep: context.sleep,
+        ...(signal ? { signal } : {}),
+      },
+      {
+        onExportStarted: async (serverDateMs, requestedAtMs) => {
+          exportStartedAt = chooseExportStart(
+            config.zephr.watermarkClock,
+            serverDateMs,
+            requestedAtMs,
+            logger,
+          );
+          await onExportStarted(exportStartedAt);
+        },
+        onChunk: async (elements, page, bytes) => {
+          stopIfAsked();
+          download.bytes += bytes;
+          download.users += elements.length;
+          report({ type: "downloading", ...download, elapsedMs: context.now() - startedAtMs });
+          await sink.accept(elements, page);
+        },
+        onPage: async (result) => {
+          download.pages += 1;
+          download.expectedUsers = result.summary.totalCount ?? download.expectedUsers;
+          logger.info({ page: result.page, users: result.elements, bytes: result.bytes }, "page received");
+          await sink.pageDone(result);
+        },
+        onRetry: (page, error, attempt, delayMs) => {
+          logger.warn(
+            { page, attempt, delayMs, code: error.code, err: error.message },
+            "page failed; retrying",
+          );
+          report({ type: "retrying", page, delayMs, reason: error.message });
+        },
+        onStop: (reason, pages) => {
+          logger.info({ reason, pages }, "export complete");
+        },
+      },
+    );
+    await sink.finish();
+  } catch (error) {
+    await sink.settle();
+    if (signal?.aborted === true) throw cancelledError();
+    throw error;
+  }
+  context.checkStillOwned();
+  if (exportStartedAt === undefined) throw new Error("the export finished without a first response");
+  return exportStartedAt;
+}
+
+function chooseExportStart(
+  clock: "server" | "local",
+  serverDateMs: number | undefined,
+  requestedAtMs: number,
+  logger: Logger,
+): Date {
+  if (clock === "server" && serverDateMs !== undefined) {
+    const skewMs = serverDateMs - requestedAtMs;
+    if (Math.abs(skewMs) > 60_000)
+      logger.warn({ skewMs }, "Zephr's clock and this machine's differ by over a minute");
+    return new Date(serverDateMs);
+  }
+  return new Date(requestedAtMs);
+}

@@ -1,0 +1,31 @@
+/** What a caller asks of runSync. */
+export type SyncRequest =
+  /** The nightly job: users updated since the watermark minus the lookback (a full export the first time). */
+  | { readonly kind: "incremental" }
+  /** A complete export; afterwards users it did not list are marked deleted (and purged if asked). */
+  | { readonly kind: "full"; readonly purgeDeleted?: boolean; readonly dryRun?: boolean }
+  /** Re-export users updated since an instant; the watermark does not move. */
+  | { readonly kind: "since"; readonly since: Date; readonly dryRun?: boolean }
+  /** Walk a registration range in windows of chunkMs, checkpointing each window. */
+  | {
+      readonly kind: "registered";
+      readonly registeredSince: Date;
+      readonly registeredBefore: Date;
+      readonly chunkMs: number;
+      readonly dryRun?: boolean;
+    }
+  /** Continue the latest unfinished registration backfill from its checkpoint. */
+  | { readonly kind: "resume" };
+
+/** What a dry run found: it fetched, parsed and validated everything and wrote nothing. */
+export interface DryRunReport {
+  readonly pages: number;
+  readonly bytes: number;
+  readonly usersReceived: number;
+  readonly newUsers: number;
+  readonly changedUsers: number;
+  readonly unchangedUsers: number;
+  readonly rejected: number;
+  /** Full exports only: live users the export did not list, who would be marked deleted. */
+  readonly wouldMarkDeleted: number | undefined;
+}
