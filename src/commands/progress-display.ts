@@ -1,5 +1,6 @@
 import type { SyncProgressEvent, SyncProgressListener } from "../sync/sync-progress.js";
 import { formatCount, formatElapsed } from "./format.js";
+import { describeStateEventsProgress } from "../sync/state-events-progress.js";
 
 function formatMegabytes(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)}MB`;
@@ -29,6 +30,10 @@ export function describeProgress(event: SyncProgressEvent): string {
       return `Export complete! ${formatCount(event.counts.usersReceived)} users in ${formatElapsed(event.elapsedMs)}, ${formatCount(event.counts.usersWritten)} written.`;
     case "failed":
       return `Export failed: ${event.error.message}`;
+    case "state-events-downloading":
+    case "state-events-complete":
+    case "state-events-failed":
+      return describeStateEventsProgress(event);
   }
 }
 
@@ -44,8 +49,13 @@ export function createProgressDisplay(
   if (stream.isTTY !== true) return undefined;
   let lastDrawMs = -Infinity;
   return (event) => {
-    const final = event.type === "complete" || event.type === "failed" || event.type === "preparing";
-    if (event.type === "downloading" && now() - lastDrawMs < intervalMs) return;
+    const final = !["downloading", "state-events-downloading", "retrying"].includes(event.type);
+    if (
+      (event.type === "downloading" || event.type === "state-events-downloading") &&
+      now() - lastDrawMs < intervalMs
+    ) {
+      return;
+    }
     lastDrawMs = now();
     stream.write(`\r\u001b[2K${describeProgress(event)}${final || event.type === "retrying" ? "\n" : ""}`);
   };

@@ -3,10 +3,13 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, SyncError, describeError } from "../errors.js";
 import { findPackageRoot } from "../package-root.js";
+import { parseDurationMs } from "../duration.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
 import { helpText } from "./help-text.js";
 import { migrateCommand } from "./migrate-command.js";
-import { runCommand } from "./run-command.js";
+import { scheduleCommand } from "./schedule-command.js";
+import { syncCommand } from "./run-command.js";
+import { BackfillUsageError, parseBackfillArgs } from "./parse-backfill-args.js";
 import { statusCommand } from "./status-command.js";
 
 function packageVersion(): string {
@@ -30,6 +33,14 @@ function parse(args: readonly string[]) {
         json: { type: "boolean" },
         full: { type: "boolean" },
         runs: { type: "string" },
+        "max-age": { type: "string" },
+        since: { type: "string" },
+        "registered-since": { type: "string" },
+        "registered-before": { type: "string" },
+        chunk: { type: "string" },
+        resume: { type: "boolean" },
+        "purge-deleted": { type: "boolean" },
+        "dry-run": { type: "boolean" },
       },
     });
   } catch (error) {
@@ -60,18 +71,41 @@ async function dispatch(args: readonly string[], context: CommandContext): Promi
   if (rest.length > 0) throw new UsageError(`unexpected argument(s): ${rest.join(" ")}`);
   switch (command) {
     case "run":
-      allowOnly(command, values, ["full"]);
-      return runCommand(context, { full: values.full === true });
+      allowOnly(command, values, []);
+      return syncCommand(context, { kind: "incremental" });
+    case "backfill": {
+      const allowed = [
+        "since",
+        "registered-since",
+        "registered-before",
+        "chunk",
+        "resume",
+        "full",
+        "purge-deleted",
+        "dry-run",
+      ];
+      allowOnly(command, values, allowed);
+      return syncCommand(context, parseBackfillArgs(values, Date.now()));
+    }
     case "status": {
-      allowOnly(command, values, ["json", "runs"]);
+      allowOnly(command, values, ["json", "runs", "max-age"]);
       const runs = values.runs === undefined ? 10 : Number(values.runs);
-      if (!Number.isInteger(runs) || runs < 1 || runs > 1000)
+      if (!Number.isInteger(runs) || runs < 1 || runs > 1000) {
         throw new UsageError("--runs takes a whole number from 1 to 1000");
-      return statusCommand(context, { json: values.json === true, runs });
+      }
+      const maxAge = values["max-age"];
+      const maxAgeMs = maxAge === undefined ? undefined : parseDurationMs(maxAge);
+      if (maxAge !== undefined && (maxAgeMs === undefined || maxAgeMs <= 0)) {
+        throw new UsageError(`--max-age ${JSON.stringify(maxAge)} must be a duration such as 26h`);
+      }
+      return statusCommand(context, { json: values.json === true, runs, maxAgeMs });
     }
     case "migrate":
       allowOnly(command, values, []);
       return migrateCommand(context);
+    case "schedule":
+      allowOnly(command, values, []);
+      return scheduleCommand(context);
     default:
       throw new UsageError(`unknown command '${command}'`);
   }
@@ -82,7 +116,7 @@ export async function runCli(args: readonly string[], context: CommandContext): 
   try {
     return await dispatch(args, context);
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof BackfillUsageError) {
       writeLine(context.stderr, `zephr-sync: ${error.message}. See 'zephr-sync --help'.`);
       return exitCodes.usage;
     }

@@ -9,6 +9,14 @@ import { formatCount, formatElapsed } from "./format.js";
 export interface StatusCommandOptions {
   readonly json: boolean;
   readonly runs: number;
+  /** Exit 1 when the last successful run finished longer ago than this (ms), or never. */
+  readonly maxAgeMs: number | undefined;
+}
+
+/** Whether the warehouse is fresh enough for --max-age. */
+export function isStale(status: SyncStatus, maxAgeMs: number | undefined, nowMs: number): boolean {
+  if (maxAgeMs === undefined) return false;
+  return status.lastSuccessAt === null || nowMs - status.lastSuccessAt.getTime() > maxAgeMs;
 }
 
 function runJson(run: RunRow) {
@@ -30,6 +38,8 @@ function runJson(run: RunRow) {
     attributesWritten: run.attributesWritten,
     grantsWritten: run.grantsWritten,
     rejected: run.rejected,
+    usersDeleted: run.usersDeleted,
+    backfillId: run.backfillId,
     errorCode: run.errorCode,
     errorMessage: run.errorMessage,
   };
@@ -85,8 +95,17 @@ export async function statusCommand(
   const pool = openPool(config, logger);
   try {
     const status = await readStatus(pool, options.runs);
-    if (options.json) writeLine(context.stdout, JSON.stringify(statusJson(status), null, 2));
-    else writeHuman(context, status, Date.now());
+    const nowMs = Date.now();
+    const stale = isStale(status, options.maxAgeMs, nowMs);
+    if (options.json) writeLine(context.stdout, JSON.stringify({ ...statusJson(status), stale }, null, 2));
+    else writeHuman(context, status, nowMs);
+    if (stale) {
+      writeLine(
+        context.stderr,
+        `zephr-sync: the warehouse is stale: the last successful run ${status.lastSuccessAt === null ? "never happened" : `finished at ${status.lastSuccessAt.toISOString()}`}, longer ago than --max-age.`,
+      );
+      return exitCodes.runFailed;
+    }
     return exitCodes.ok;
   } finally {
     await pool.end();
