@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { validate as isValidCron } from "node-cron";
 import { ConfigError } from "./errors.js";
 import { parseDurationMs } from "./duration.js";
 
@@ -62,6 +63,34 @@ export interface SyncConfig extends DatabaseConfig {
   readonly lookbackMs: number;
   /** Users per load batch (one set-based statement per table per batch). */
   readonly batchSize: number;
+  /** After SIGTERM/SIGINT, how long a run may take to stop cleanly before the process exits anyway (ms). */
+  readonly shutdownTimeoutMs: number;
+  /**
+   * A full export that would mark more than this share (0-1) of live users deleted is treated as a
+   * partial export: nobody is marked and the run fails, since a truncated listing must not erase users.
+   */
+  readonly maxDeleteFraction: number;
+  /** The opt-in state events phase. */
+  readonly stateEvents: {
+    readonly enabled: boolean;
+    /** How far back the first load starts (ms). */
+    readonly backfillMs: number;
+    /** Longest range one request asks for (ms). */
+    readonly windowMs: number;
+    /** Rows per insert statement. */
+    readonly batchRows: number;
+  };
+}
+
+export interface ScheduleConfig extends SyncConfig {
+  /** Cron expression of the nightly incremental run. */
+  readonly syncSchedule: string;
+  /** Cron expression of a full reconciliation, or undefined when off. */
+  readonly fullSyncSchedule: string | undefined;
+  /** IANA zone the cron expressions are read in. */
+  readonly timezone: string;
+  /** Port for /healthz and /metrics, or undefined when off. */
+  readonly metricsPort: number | undefined;
 }
 
 const defaults = {
@@ -79,6 +108,13 @@ const defaults = {
   ZEPHR_WATERMARK_CLOCK: "server",
   DB_STATEMENT_TIMEOUT: "0",
   LOG_LEVEL: "info",
+  SYNC_SCHEDULE: "0 2 * * *",
+  SYNC_TIMEZONE: "UTC",
+  SHUTDOWN_TIMEOUT: "30s",
+  SYNC_MAX_DELETE_FRACTION: "0.5",
+  ZEPHR_STATE_EVENTS: "false",
+  ZEPHR_STATE_EVENTS_BACKFILL: "30d",
+  ZEPHR_STATE_EVENTS_WINDOW: "1d",
 } as const;
 
 /** Every variable zephr-sync reads, with its default and meaning: the source of `--help` and the README table. */
@@ -158,6 +194,43 @@ export const configVariables: readonly { name: string; default: string; meaning:
     meaning: "statement_timeout, 0 = none",
   },
   {
+    name: "ZEPHR_STATE_EVENTS",
+    default: defaults.ZEPHR_STATE_EVENTS,
+    meaning: "Also load the state events export (CSV, /v4)",
+  },
+  {
+    name: "ZEPHR_STATE_EVENTS_BACKFILL",
+    default: defaults.ZEPHR_STATE_EVENTS_BACKFILL,
+    meaning: "State events: how far back the first load starts",
+  },
+  {
+    name: "ZEPHR_STATE_EVENTS_WINDOW",
+    default: defaults.ZEPHR_STATE_EVENTS_WINDOW,
+    meaning: "State events: longest range one request asks for",
+  },
+  {
+    name: "SYNC_MAX_DELETE_FRACTION",
+    default: defaults.SYNC_MAX_DELETE_FRACTION,
+    meaning: "Full export: refuse to mark more than this share deleted",
+  },
+  {
+    name: "SYNC_SCHEDULE",
+    default: defaults.SYNC_SCHEDULE,
+    meaning: "schedule: cron of the incremental run",
+  },
+  {
+    name: "SYNC_TIMEZONE",
+    default: defaults.SYNC_TIMEZONE,
+    meaning: "schedule: IANA zone of the cron times",
+  },
+  { name: "FULL_SYNC_SCHEDULE", default: "(off)", meaning: "schedule: cron of a full reconciliation" },
+  { name: "METRICS_PORT", default: "(off)", meaning: "schedule: serve /healthz and /metrics" },
+  {
+    name: "SHUTDOWN_TIMEOUT",
+    default: defaults.SHUTDOWN_TIMEOUT,
+    meaning: "Longest wait for a run to stop on a signal",
+  },
+  {
     name: "LOG_LEVEL",
     default: defaults.LOG_LEVEL,
     meaning: "fatal, error, warn, info, debug, trace, silent",
@@ -208,6 +281,16 @@ class Reader {
       return minMs;
     }
     return ms;
+  }
+
+  fraction(name: keyof typeof defaults): number {
+    const text = this.raw(name);
+    const value = Number(text);
+    if (!/^(0|1|0?\.\d+|1\.0+)$/.test(text) || value < 0 || value > 1) {
+      this.problems.push(`${name}=${JSON.stringify(text)} must be a number from 0 to 1, e.g. 0.5`);
+      return 0;
+    }
+    return value;
   }
 
   choice<T extends string>(name: keyof typeof defaults, choices: readonly [T, ...T[]]): T {
@@ -262,16 +345,36 @@ function readBaseUrl(reader: Reader): string {
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
-function readTimezone(reader: Reader): string {
-  const zone = reader.raw("ZEPHR_TIMEZONE");
+function readTimezone(reader: Reader, name: "ZEPHR_TIMEZONE" | "SYNC_TIMEZONE"): string {
+  const zone = reader.raw(name);
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
   } catch {
     reader.problems.push(
-      `ZEPHR_TIMEZONE=${JSON.stringify(zone)} is not an IANA time zone (e.g. UTC, Europe/London)`,
+      `${name}=${JSON.stringify(zone)} is not an IANA time zone (e.g. UTC, Europe/London)`,
     );
   }
   return zone;
+}
+
+function readCron(reader: Reader, name: string, text: string): string {
+  if (!isValidCron(text)) {
+    reader.problems.push(
+      `${name}=${JSON.stringify(text)} is not a cron expression (minute hour day-of-month month day-of-week, e.g. "0 2 * * *")`,
+    );
+  }
+  return text;
+}
+
+function readPort(reader: Reader, name: string): number | undefined {
+  const text = reader.optional(name);
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 1 || port > 65535) {
+    reader.problems.push(`${name}=${JSON.stringify(text)} must be a port number from 1 to 65535`);
+    return undefined;
+  }
+  return port;
 }
 
 function readCaFile(reader: Reader): string | undefined {
@@ -299,7 +402,7 @@ function readZephrSection(reader: Reader): ZephrConfig {
     maxPages: reader.integer("ZEPHR_MAX_PAGES", 1, 100_000_000),
     caFile: readCaFile(reader),
     instantPrecision: reader.choice("ZEPHR_INSTANT_PRECISION", ["seconds", "milliseconds"] as const),
-    grantTimezone: readTimezone(reader),
+    grantTimezone: readTimezone(reader, "ZEPHR_TIMEZONE"),
     watermarkClock: reader.choice("ZEPHR_WATERMARK_CLOCK", ["server", "local"] as const),
   };
   if (zephr.retryMaxMs < zephr.retryMinMs) {
@@ -326,14 +429,40 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
   return finish(reader, readDatabaseSection(reader));
 }
 
-/** What `run` needs. Throws ConfigError listing every problem. */
-export function loadSyncConfig(env: Env): SyncConfig {
-  const reader = new Reader(env);
-  const config: SyncConfig = {
+function readSyncSection(reader: Reader): SyncConfig {
+  return {
     ...readDatabaseSection(reader),
     zephr: readZephrSection(reader),
     lookbackMs: reader.duration("SYNC_LOOKBACK", 0),
     batchSize: reader.integer("SYNC_BATCH_SIZE", 1, 50_000),
+    shutdownTimeoutMs: reader.duration("SHUTDOWN_TIMEOUT", 0),
+    maxDeleteFraction: reader.fraction("SYNC_MAX_DELETE_FRACTION"),
+    stateEvents: {
+      enabled: reader.choice("ZEPHR_STATE_EVENTS", ["false", "true"] as const) === "true",
+      backfillMs: reader.duration("ZEPHR_STATE_EVENTS_BACKFILL", 60_000),
+      windowMs: reader.duration("ZEPHR_STATE_EVENTS_WINDOW", 60_000),
+      batchRows: 2000,
+    },
+  };
+}
+
+/** What `run` and `backfill` need. Throws ConfigError listing every problem. */
+export function loadSyncConfig(env: Env): SyncConfig {
+  const reader = new Reader(env);
+  return finish(reader, readSyncSection(reader));
+}
+
+/** What `schedule` needs: the sync plus cron expressions, zone and metrics port. */
+export function loadScheduleConfig(env: Env): ScheduleConfig {
+  const reader = new Reader(env);
+  const fullSchedule = reader.optional("FULL_SYNC_SCHEDULE");
+  const config: ScheduleConfig = {
+    ...readSyncSection(reader),
+    syncSchedule: readCron(reader, "SYNC_SCHEDULE", reader.raw("SYNC_SCHEDULE")),
+    fullSyncSchedule:
+      fullSchedule === undefined ? undefined : readCron(reader, "FULL_SYNC_SCHEDULE", fullSchedule),
+    timezone: readTimezone(reader, "SYNC_TIMEZONE"),
+    metricsPort: readPort(reader, "METRICS_PORT"),
   };
   return finish(reader, config);
 }

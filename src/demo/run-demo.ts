@@ -90,13 +90,19 @@ async function main(): Promise<number> {
 
     heading(`Starting the Zephr simulator with ${userCount.toLocaleString("en-US")} users`);
     simulator = await startZephrSimulator({ ...demoKeys, users: { count: userCount, seed: 2026 } });
-    say(`Simulated Admin API at ${simulator.url} (HMAC-signed requests only)`);
+    const events = simulator.stateEvents.seedFromUsers(simulator.store, Date.now());
+    say(
+      `Simulated Admin API at ${simulator.url} (HMAC-signed requests only), with ${events.toLocaleString("en-US")} state events`,
+    );
     const env: Record<string, string> = {
       DATABASE_URL: databaseUrl,
       ZEPHR_BASE_URL: simulator.url,
       ZEPHR_ACCESS_KEY: demoKeys.accessKey,
       ZEPHR_SECRET_KEY: demoKeys.secretKey,
       LOG_LEVEL: process.stderr.isTTY ? "warn" : "info",
+      ZEPHR_STATE_EVENTS: "true",
+      ZEPHR_STATE_EVENTS_BACKFILL: "4000d",
+      ZEPHR_STATE_EVENTS_WINDOW: "400d",
     };
 
     heading("zephr-sync run  (first run: a full export)");

@@ -135,6 +135,32 @@ describe("the zephr-sync command line, as a spawned process", () => {
     expect(run.stdout).toMatch(/\(incremental, since \d{4}-/);
   });
 
+  test("status --max-age exits 0 while the last success is recent and 1 once it is older", async () => {
+    expect((await cli(["status", "--max-age", "26h"])).code).toBe(0);
+    const stale = await cli(["status", "--json", "--max-age", "1ms"]);
+    expect(stale.code).toBe(1);
+    expect((JSON.parse(stale.stdout) as { stale: boolean }).stale).toBe(true);
+    expect(stale.stderr).toMatch(/stale/);
+    expect((await cli(["status", "--max-age", "soon"])).code).toBe(2);
+  });
+
+  test("backfill with a bad combination of flags exits 2 before touching anything", async () => {
+    const result = await cli(["backfill", "--full", "--since", "2024-01-01"]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/exactly one of/);
+  });
+
+  test("backfill --full --dry-run reports and writes nothing; backfill --full reconciles", async () => {
+    const dry = await cli(["backfill", "--full", "--dry-run"]);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout).toMatch(
+      /^Dry run: .*150 unchanged.*0 users would be marked deleted\. Nothing was written\./,
+    );
+    const full = await cli(["backfill", "--full"]);
+    expect(full.code).toBe(0);
+    expect(full.stdout).toMatch(/\(full, full export\) succeeded: .* 0 users marked deleted\./);
+  });
+
   test("run exits 3 while another run holds the lock", async () => {
     const holder = new pg.Client({ connectionString: db.databaseUrl });
     await holder.connect();

@@ -1,0 +1,151 @@
+import { closeSync, openSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { stringifyJson } from "../src/json/stringify-json.js";
+import type { UserSelection } from "../src/simulator/index.js";
+import { normalizeElement } from "../src/sync/normalize-element.js";
+import type { NormalizedUser } from "../src/sync/normalized-user.js";
+import { copyField, copyTables } from "./copy-rows.js";
+
+/** Rows written per table, plus what the export body amounts to. */
+export interface CopyFiles {
+  readonly dir: string;
+  readonly users: number;
+  readonly attributes: number;
+  readonly grants: number;
+  /** Elements normalizeElement rejected (the generator makes none; non-zero means the files are off). */
+  readonly rejected: number;
+  /**
+   * Grants listed again under a later user (the generator repeats a few ids), written once: the sync ends
+   * with one row per grant id too, owned by the last user listing it, where these files keep the first.
+   */
+  readonly duplicateGrants: number;
+  /** Size of the three files (bytes). */
+  readonly bytes: number;
+}
+
+/** Appends text to a file through a ~1 MB buffer. */
+class BufferedFile {
+  private readonly fd: number;
+  private parts: string[] = [];
+  private length = 0;
+  bytes = 0;
+
+  constructor(path: string) {
+    this.fd = openSync(path, "w");
+  }
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.length += text.length;
+    if (this.length >= 1 << 20) this.flush();
+  }
+
+  close(): void {
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    const buffer = Buffer.from(this.parts.join(""), "utf8");
+    writeSync(this.fd, buffer);
+    this.bytes += buffer.length;
+    this.parts = [];
+    this.length = 0;
+  }
+}
+
+function json(value: unknown, user: NormalizedUser): string {
+  return copyField(stringifyJson(value, user.hasLossless));
+}
+
+function userLine(u: NormalizedUser): string {
+  const fields = [
+    copyField(u.userId),
+    copyField(u.emailAddress),
+    u.emailVerified === null ? "\\N" : u.emailVerified ? "t" : "f",
+    copyField(u.trackingId),
+    copyField(u.registeredAt),
+    copyField(u.registrationTenant),
+    json(u.identifiers, u),
+    json(u.attributes, u),
+    u.seqNo === null ? "\\N" : copyField(String(u.seqNo)),
+    json(u.userExtra, u),
+    json(u.elementExtra, u),
+    // bytea in hex input form; the backslash itself is escaped for COPY's text format.
+    "\\\\x" + u.contentHash,
+  ];
+  return fields.join("\t") + "\n";
+}
+
+/**
+ * Writes the rows the sync would store for every user of `selection` (the same export: each element is
+ * serialized as the simulator serves it, parsed, and normalized by the sync's own normalizeElement) as
+ * three COPY text files, so that the copy limit times nothing but COPY.
+ */
+export function writeCopyFiles(selection: UserSelection, dir: string, grantTimezone: string): CopyFiles {
+  const [usersTable, attributesTable, grantsTable] = copyTables;
+  const users = new BufferedFile(join(dir, usersTable.file));
+  const attributes = new BufferedFile(join(dir, attributesTable.file));
+  const grants = new BufferedFile(join(dir, grantsTable.file));
+  const projection = { attributes: true, grants: true } as const;
+  let userCount = 0;
+  let attributeCount = 0;
+  let grantCount = 0;
+  let rejected = 0;
+  let duplicateGrants = 0;
+  const grantIds = new Set<string>();
+  try {
+    for (let position = 0; position < selection.count; position++) {
+      const value: unknown = JSON.parse(selection.serializeAt(position, projection));
+      const outcome = normalizeElement({ value, hasLossless: false, hasTooDeep: false }, { grantTimezone });
+      if (!outcome.ok) {
+        rejected += 1;
+        continue;
+      }
+      const user = outcome.user;
+      users.write(userLine(user));
+      userCount += 1;
+      const id = copyField(user.userId);
+      for (const [name, attribute] of Object.entries(user.attributes)) {
+        attributes.write(`${id}\t${copyField(name)}\t${json(attribute, user)}\n`);
+        attributeCount += 1;
+      }
+      for (const g of user.grants) {
+        if (grantIds.has(g.grantId)) {
+          duplicateGrants += 1;
+          continue;
+        }
+        grantIds.add(g.grantId);
+        const fields = [
+          copyField(g.grantId),
+          id,
+          copyField(g.accountId),
+          copyField(g.entitlementType),
+          copyField(g.entitlementId),
+          copyField(g.productId),
+          copyField(g.expiryState),
+          copyField(g.startsAt),
+          copyField(g.endsAt),
+          copyField(g.createdAt),
+          json(g.extra, user),
+        ];
+        grants.write(fields.join("\t") + "\n");
+        grantCount += 1;
+      }
+    }
+  } finally {
+    users.close();
+    attributes.close();
+    grants.close();
+  }
+  return {
+    dir,
+    users: userCount,
+    attributes: attributeCount,
+    grants: grantCount,
+    rejected,
+    duplicateGrants,
+    bytes: users.bytes + attributes.bytes + grants.bytes,
+  };
+}
