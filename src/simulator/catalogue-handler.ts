@@ -1,4 +1,4 @@
-import { sendJson, type Exchange } from "./exchange.js";
+import { acceptSigned, sendJson, type Exchange } from "./exchange.js";
 import type { SignatureVerifier } from "./signature-verifier.js";
 import type { CatalogueListingPath, SimulatorCatalogue } from "./catalogue-store.js";
 
@@ -36,16 +36,7 @@ export async function handleCatalogueRequest(
     });
     return;
   }
-  const check = context.verifier.verify(exchange.req.headers.authorization, {
-    method: exchange.method,
-    path: exchange.path,
-    query: exchange.rawQuery,
-    body: "",
-  });
-  if (!check.ok) {
-    await sendJson(context, exchange, 401, { message: check.reason });
-    return;
-  }
+  if (!(await acceptSigned(context, exchange))) return;
   const fixed = context.catalogue.bodyOf(path);
   if (fixed !== undefined) {
     await sendJson(context, exchange, 200, fixed.body);

@@ -2,6 +2,7 @@ import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:
 
 import { BodyWriter, type BodyCut } from "./body-writer.js";
 import type { FaultKind } from "./fault-queue.js";
+import type { SignatureVerifier } from "./signature-verifier.js";
 
 /** One request/response pair, its target already split into the raw path and raw query. */
 export interface Exchange {
@@ -38,4 +39,25 @@ export function baseHeaders(
   contentType: string,
 ): OutgoingHttpHeaders {
   return { "content-type": contentType, date: new Date(endpoint.clock()).toUTCString() };
+}
+
+/**
+ * Checks the request's ZEPHR-HMAC-SHA256 signature (GET, empty body); when it does not verify, answers
+ * 401 with the reason and returns false.
+ */
+export async function acceptSigned(
+  endpoint: { readonly clock: () => number; readonly verifier: SignatureVerifier },
+  exchange: Exchange,
+  cut?: BodyCut,
+  fault?: FaultKind,
+): Promise<boolean> {
+  const check = endpoint.verifier.verify(exchange.req.headers.authorization, {
+    method: exchange.method,
+    path: exchange.path,
+    query: exchange.rawQuery,
+    body: "",
+  });
+  if (check.ok) return true;
+  await sendJson(endpoint, exchange, 401, { message: check.reason }, cut, fault);
+  return false;
 }

@@ -1,7 +1,7 @@
 import type { OutgoingHttpHeaders } from "node:http";
 
 import { BodyWriter, type BodyCut } from "./body-writer.js";
-import { baseHeaders, sendJson, type Exchange } from "./exchange.js";
+import { baseHeaders, acceptSigned, sendJson, type Exchange } from "./exchange.js";
 import type { Fault, FaultKind, FaultQueue } from "./fault-queue.js";
 import { findRequestedPage, parseExportRequestQuery } from "./parse-export-request-query.js";
 import type { SignatureVerifier } from "./signature-verifier.js";
@@ -30,16 +30,7 @@ export async function handleExportRequest(endpoint: ExportEndpoint, exchange: Ex
   const cut: BodyCut | undefined =
     fault?.kind === "drop" || fault?.kind === "truncate" || fault?.kind === "stall" ? fault : undefined;
 
-  const check = endpoint.verifier.verify(exchange.req.headers.authorization, {
-    method: exchange.method,
-    path: exchange.path,
-    query: exchange.rawQuery,
-    body: "",
-  });
-  if (!check.ok) {
-    await sendJson(endpoint, exchange, 401, { message: check.reason }, cut, fault?.kind);
-    return;
-  }
+  if (!(await acceptSigned(endpoint, exchange, cut, fault?.kind))) return;
 
   const parsed = parseExportRequestQuery(exchange.rawQuery);
   if (!parsed.ok) {

@@ -1,6 +1,6 @@
 import type { OutgoingHttpHeaders } from "node:http";
 import { BodyWriter, type BodyCut } from "./body-writer.js";
-import { baseHeaders, sendJson, type Exchange } from "./exchange.js";
+import { baseHeaders, acceptSigned, sendJson, type Exchange } from "./exchange.js";
 import type { Fault, FaultKind } from "./fault-queue.js";
 import type { SignatureVerifier } from "./signature-verifier.js";
 import { formatCsvField, type SimulatorStateEvents } from "./state-events-store.js";
@@ -28,16 +28,7 @@ export async function handleStateEventsRequest(
   const cut: BodyCut | undefined =
     fault?.kind === "drop" || fault?.kind === "truncate" || fault?.kind === "stall" ? fault : undefined;
 
-  const check = context.verifier.verify(exchange.req.headers.authorization, {
-    method: exchange.method,
-    path: exchange.path,
-    query: exchange.rawQuery,
-    body: "",
-  });
-  if (!check.ok) {
-    await sendJson(context, exchange, 401, { message: check.reason }, cut, fault?.kind);
-    return;
-  }
+  if (!(await acceptSigned(context, exchange, cut, fault?.kind))) return;
   if (!context.stateEvents.enabled) {
     await sendJson(context, exchange, 403, {
       message: "The subscriber state events export is not enabled for this tenant.",

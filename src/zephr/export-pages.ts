@@ -1,10 +1,10 @@
-import pRetry from "p-retry";
 import { SyncError } from "../errors.js";
 import type { ZephrConfig } from "../config.js";
 import { ExportBodyParser, type EnvelopeSummary } from "./export-body-parser.js";
 import type { BuiltValue } from "./json-value-builder.js";
 import { buildExportQuery, userExportPath, type ExportWindow } from "./export-query.js";
 import { openSignedGet, type HttpDeps } from "./open-export-page.js";
+import { retryTransient } from "./retry-transient.js";
 
 export interface PageResult {
   readonly page: number;
@@ -101,22 +101,14 @@ export async function exportPages(
         `The export did not end after ${zephr.maxPages} pages of ${zephr.pageSize} users; raise ZEPHR_MAX_PAGES if the tenant really has that many users.`,
       );
     }
-    const { result, fingerprint } = await pRetry(() => fetchPage(page), {
-      retries: zephr.retries,
-      minTimeout: zephr.retryMinMs,
-      maxTimeout: zephr.retryMaxMs,
-      factor: 2,
-      randomize: true,
-      ...(deps.signal ? { signal: deps.signal } : {}),
-      shouldRetry: ({ error }) =>
-        error instanceof SyncError && error.transient && error.code.startsWith("ZEPHR_"),
-      onFailedAttempt: async ({ error, attemptNumber, retriesLeft, retryDelay }) => {
-        if (!(error instanceof SyncError) || !error.transient || retriesLeft === 0) return;
-        const extraMs = Math.min(error.retryAfterMs ?? 0, zephr.maxRetryAfterMs);
-        hooks.onRetry(page, error, attemptNumber, retryDelay + extraMs);
-        if (extraMs > 0) await deps.sleep(extraMs);
+    const { result, fingerprint } = await retryTransient(
+      zephr,
+      deps,
+      () => fetchPage(page),
+      (error, attempt, delayMs) => {
+        hooks.onRetry(page, error, attempt, delayMs);
       },
-    });
+    );
     await hooks.onPage(result);
     const stop = pagingStop(result, zephr.pageSize, fingerprint === previousFingerprint);
     if (stop !== undefined) {
