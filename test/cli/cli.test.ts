@@ -7,9 +7,21 @@ import { runCli, type CliResult } from "../support/spawn-cli.js";
 
 const databasePassword = "db-password-never-printed";
 
-/** The database URL with a password in it: trust auth ignores it, so we can check it never leaks. */
-function withPassword(databaseUrl: string): string {
-  const url = new URL(databaseUrl);
+const cliRole = "zephr_sync_cli_test";
+
+/**
+ * The CLI connects as a role of its own whose password we know, so we can check that it never leaks
+ * (whether the server checks passwords, as the embedded one does, or trusts, as CI's does).
+ */
+async function withPasswordRole(db: TestDatabase): Promise<string> {
+  await db.pool.query(
+    `do $$ begin
+       if not exists (select from pg_roles where rolname = '${cliRole}') then create role ${cliRole} login superuser; end if;
+     end $$`,
+  );
+  await db.pool.query(`alter role ${cliRole} password '${databasePassword}'`);
+  const url = new URL(db.databaseUrl);
+  url.username = cliRole;
   url.password = databasePassword;
   return url.toString();
 }
@@ -33,7 +45,7 @@ describe("the zephr-sync command line, as a spawned process", () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     simulator = await startZephrSimulator({ ...testKeys, users: { count: 150, seed: 21 } });
-    env = fixtureEnv(withPassword(db.databaseUrl), simulator.url, { LOG_LEVEL: "info" });
+    env = fixtureEnv(await withPasswordRole(db), simulator.url, { LOG_LEVEL: "info" });
   });
 
   afterAll(async () => {
