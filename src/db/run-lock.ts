@@ -12,12 +12,24 @@ export interface RunLock {
   release(): Promise<void>;
 }
 
+export interface RunLockOptions {
+  /** How long opening the lock's connection may take (ms); 0 or absent: no limit. */
+  readonly connectTimeoutMs?: number;
+}
+
 /**
  * Takes the run lock on a dedicated connection (session-level, so it survives the batch transactions and
  * is freed by the server if this process dies). Resolves undefined when another run holds it.
  */
-export async function tryAcquireRunLock(databaseUrl: string): Promise<RunLock | undefined> {
-  const client = new pg.Client({ connectionString: databaseUrl, application_name: "zephr-sync lock" });
+export async function tryAcquireRunLock(
+  databaseUrl: string,
+  options: RunLockOptions = {},
+): Promise<RunLock | undefined> {
+  const client = new pg.Client({
+    connectionString: databaseUrl,
+    application_name: "zephr-sync lock",
+    ...(options.connectTimeoutMs ? { connectionTimeoutMillis: options.connectTimeoutMs } : {}),
+  });
   let onLost: (error: Error) => void = () => undefined;
   const lost = new Promise<Error>((resolve) => {
     onLost = resolve;

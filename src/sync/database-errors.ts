@@ -27,9 +27,16 @@ export function isTransientDatabaseError(error: unknown): boolean {
   if (state !== undefined) return transientStates.has(state) || state.startsWith("08");
   const code = errorCode(error);
   if (code !== undefined && connectionCodes.has(code)) return true;
-  return /Connection terminated|connection ended|Client has encountered a connection error/i.test(
-    describeError(error),
+  return (
+    /Connection terminated|connection ended|Client has encountered a connection error/i.test(
+      describeError(error),
+    ) || isConnectTimeout(error)
   );
+}
+
+/** pg's own error when opening a connection took longer than its connectionTimeoutMillis. */
+function isConnectTimeout(error: unknown): boolean {
+  return findSqlState(error) === undefined && describeError(error) === "timeout expired";
 }
 
 /** Wraps a database failure in a SyncError that says what was being done, keeping the SQLSTATE visible. */
@@ -42,6 +49,13 @@ export function toDatabaseError(error: unknown, doing: string): SyncError {
       "DB_UNAVAILABLE",
       `PostgreSQL could not be reached while ${doing} (${code}): check DATABASE_URL and that the server is up.`,
       { cause: error },
+    );
+  }
+  if (isConnectTimeout(error)) {
+    return new SyncError(
+      "DB_UNAVAILABLE",
+      `PostgreSQL did not answer within DB_CONNECT_TIMEOUT while ${doing}: check DATABASE_URL and that the server is up.`,
+      { cause: error, transient: true },
     );
   }
   const hint =
