@@ -34,22 +34,10 @@ comment on column zephr.sync_runs.backfill_id is 'The registration-window backfi
 alter table zephr.sync_runs add column users_deleted integer not null default 0;
 comment on column zephr.sync_runs.users_deleted is 'Full exports only: users marked deleted because the complete export no longer listed them.';
 
--- Users a complete export listed, while it runs: the users it did not list are then marked deleted.
--- Unlogged: it is scratch space, emptied at the end of the run (a crash loses nothing that matters).
-create unlogged table zephr.sync_seen_users (
-  run_id bigint not null references zephr.sync_runs (run_id) on delete cascade,
-  user_id uuid not null,
-  primary key (run_id, user_id)
-);
-comment on table zephr.sync_seen_users is 'Scratch space of a running full export (ids it listed); empty between runs. Not for analysis.';
-comment on column zephr.sync_seen_users.run_id is 'The full export run.';
-comment on column zephr.sync_seen_users.user_id is 'A user the export listed (valid or rejected element).';
-
 create index users_deleted_at_idx on zephr.users (deleted_at) where deleted_at is not null;
 
 -- Down Migration
 drop index zephr.users_deleted_at_idx;
-drop table zephr.sync_seen_users;
 alter table zephr.sync_runs drop column users_deleted;
 alter table zephr.sync_runs drop column backfill_id;
 drop table zephr.sync_backfills;

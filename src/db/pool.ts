@@ -9,6 +9,31 @@ export interface PoolOptions {
   readonly max?: number;
   /** Server-side statement_timeout for every statement of the job (ms); 0 disables. */
   readonly statementTimeoutMs?: number;
+  /**
+   * How long opening one connection may take (ms) before it fails, so that a server that accepts the
+   * TCP connection but never answers cannot hang the job. Waiting for a free client of the pool is not
+   * bounded by it (that wait ends when a statement of the job ends). Default: no limit.
+   */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * A pg.Client whose connection attempt is bounded. pg-pool's own `connectionTimeoutMillis` would also
+ * bound the wait for a free client, failing a healthy run whose statements are merely long.
+ */
+function clientWithConnectTimeout(connectTimeoutMs: number): typeof pg.Client {
+  return class extends pg.Client {
+    constructor(config?: string | pg.ClientConfig) {
+      super({
+        ...(typeof config === "string" ? { connectionString: config } : config),
+        connectionTimeoutMillis: connectTimeoutMs,
+      });
+    }
+  };
+}
+
+function ignoreCheckedOutClientError(): void {
+  // Reported through the failing query (see createPool).
 }
 
 /** One pool per process; callers end it. Errors on idle clients are reported, not thrown into the void. */
@@ -18,8 +43,16 @@ export function createPool(options: PoolOptions, onIdleError: (error: Error) => 
     application_name: options.applicationName ?? "zephr-sync",
     max: options.max ?? 4,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
+    ...(options.connectTimeoutMs ? { Client: clientWithConnectTimeout(options.connectTimeoutMs) } : {}),
   });
   pool.on("error", onIdleError);
+  // pg-pool listens for errors only on idle clients. A checked-out client whose connection dies (the
+  // server restarts, pg_terminate_backend) emits "error" too, after failing its query: without a listener
+  // that would crash the process. The failure reaches the caller through the query; the pool discards a
+  // client that is no longer queryable when it is released.
+  pool.on("connect", (client) => {
+    client.on("error", ignoreCheckedOutClientError);
+  });
   return pool;
 }
 
@@ -43,4 +76,9 @@ export async function withTransaction<T>(pool: Pool, fn: (client: PoolClient) =>
   } finally {
     client.release(broken);
   }
+}
+
+/** Inside a transaction: its commit returns before its WAL is flushed (synchronous_commit = off). */
+export async function setAsynchronousCommit(client: PoolClient): Promise<void> {
+  await client.query("set local synchronous_commit = off");
 }

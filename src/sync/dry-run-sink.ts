@@ -1,22 +1,23 @@
-import type { PoolClient } from "../db/pool.js";
-import { addDryRunSeen, countDryRunUnseen, createDryRunSeen } from "../db/dry-run-seen.js";
+import type { Pool, PoolClient } from "../db/pool.js";
 import { findUserHashes } from "../db/user-hashes.js";
 import type { BuiltValue } from "../zephr/json-value-builder.js";
 import type { PageResult } from "../zephr/export-pages.js";
 import type { ExportSink } from "./export-sink.js";
-import type { NormalizedUser } from "./normalized-user.js";
-import { normalizeElement } from "./normalize-element.js";
-import type { DryRunReport } from "./sync-request.js";
+import { findUnlistedUsers } from "./find-unlisted-users.js";
 import { isUuid } from "./is-uuid.js";
+import { normalizeElement } from "./normalize-element.js";
+import { computeSourceHash, peekUserId } from "./source-hash.js";
+import type { DryRunReport } from "./sync-request.js";
+import { UserBatch, type PendingElement } from "./user-batch.js";
+import { UserIdSet } from "./user-id-set.js";
 
 /**
- * Validates everything and compares it with the warehouse by content hash, writing nothing: a dry run's
- * tally. Works on one dedicated connection (its temporary table lists the users seen, for --full).
+ * A dry run's tally: every element is hashed and compared with the warehouse (and validated unless
+ * unchanged), exactly as a load would, and nothing is written.
  */
 export class DryRunSink implements ExportSink {
-  private pending = new Map<string, NormalizedUser>();
-  /** Rejected elements whose user_id is a UUID: those users exist, so they count as listed. */
-  private rejectedIds: string[] = [];
+  private batch = new UserBatch();
+  private readonly seen: UserIdSet | undefined;
   private readonly tally = {
     pages: 0,
     bytes: 0,
@@ -27,36 +28,24 @@ export class DryRunSink implements ExportSink {
     rejected: 0,
   };
 
-  private constructor(
-    private readonly client: PoolClient,
+  constructor(
+    private readonly client: Pool | PoolClient,
     private readonly batchSize: number,
     private readonly grantTimezone: string,
-    private readonly full: boolean,
-  ) {}
-
-  static async open(
-    client: PoolClient,
-    batchSize: number,
-    grantTimezone: string,
     full: boolean,
-  ): Promise<DryRunSink> {
-    if (full) await createDryRunSeen(client);
-    return new DryRunSink(client, batchSize, grantTimezone, full);
+  ) {
+    this.seen = full ? new UserIdSet() : undefined;
   }
 
-  async accept(elements: readonly BuiltValue[]): Promise<void> {
+  async accept(elements: readonly BuiltValue[], page: number): Promise<void> {
     for (const built of elements) {
-      this.tally.usersReceived += 1;
-      const outcome = normalizeElement(built, { grantTimezone: this.grantTimezone });
-      if (outcome.ok) {
-        this.pending.set(outcome.user.userId, outcome.user);
-      } else {
-        this.tally.rejected += 1;
-        const id = outcome.rejected.userId;
-        if (id !== null && isUuid(id)) this.rejectedIds.push(id.toLowerCase());
-      }
+      this.batch.add(peekUserId(built.value), {
+        built,
+        page,
+        hash: computeSourceHash(built, this.grantTimezone),
+      });
     }
-    if (this.pending.size >= this.batchSize) await this.compare();
+    if (this.batch.size >= this.batchSize) await this.compare();
   }
 
   pageDone(result: PageResult): Promise<void> {
@@ -74,24 +63,32 @@ export class DryRunSink implements ExportSink {
   }
 
   async report(): Promise<DryRunReport> {
-    return { ...this.tally, wouldMarkDeleted: this.full ? await countDryRunUnseen(this.client) : undefined };
+    const wouldMarkDeleted =
+      this.seen === undefined ? undefined : (await findUnlistedUsers(this.client, this.seen, 0)).unlisted;
+    return { ...this.tally, wouldMarkDeleted };
   }
 
   private async compare(): Promise<void> {
-    const users = [...this.pending.values()];
-    const rejectedIds = this.rejectedIds;
-    this.pending = new Map();
-    this.rejectedIds = [];
-    if (this.full && rejectedIds.length > 0) await addDryRunSeen(this.client, rejectedIds);
-    if (users.length === 0) return;
-    const ids = users.map((u) => u.userId);
-    const stored = await findUserHashes(this.client, ids);
-    for (const user of users) {
-      const found = stored.get(user.userId);
-      if (found === undefined) this.tally.newUsers += 1;
-      else if (found.hash !== user.contentHash || found.deleted) this.tally.changedUsers += 1;
-      else this.tally.unchangedUsers += 1;
+    const batch = this.batch;
+    this.batch = new UserBatch();
+    this.tally.usersReceived += batch.received;
+    const stored = await findUserHashes(this.client, [...batch.keyed.keys()]);
+    for (const [userId, element] of batch.keyed) {
+      this.seen?.add(userId);
+      const found = stored.get(userId);
+      if (found?.hash === element.hash && !found.deleted) this.tally.unchangedUsers += 1;
+      else if (!this.isValid(element)) this.tally.rejected += 1;
+      else if (found === undefined) this.tally.newUsers += 1;
+      else this.tally.changedUsers += 1;
     }
-    if (this.full) await addDryRunSeen(this.client, ids);
+    for (const element of batch.unkeyed) if (!this.isValid(element)) this.tally.rejected += 1;
+  }
+
+  private isValid(element: PendingElement): boolean {
+    const outcome = normalizeElement(element.built, { grantTimezone: this.grantTimezone }, element.hash);
+    if (!outcome.ok && outcome.rejected.userId !== null && isUuid(outcome.rejected.userId)) {
+      this.seen?.add(outcome.rejected.userId.toLowerCase());
+    }
+    return outcome.ok;
   }
 }

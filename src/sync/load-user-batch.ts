@@ -1,15 +1,17 @@
 import pRetry from "p-retry";
 import { stringifyJson } from "../json/stringify-json.js";
 import type { Pool } from "../db/pool.js";
-import { withTransaction } from "../db/pool.js";
+import { setAsynchronousCommit, withTransaction } from "../db/pool.js";
 import { upsertUsers } from "../db/users.js";
 import { replaceUserAttributes } from "../db/user-attributes.js";
 import { replaceUserGrants } from "../db/user-grants.js";
 import { insertRejects } from "../db/sync-rejects.js";
-import { recordSeenUsers } from "../db/sync-seen-users.js";
 import { addRunCounts, type RunCounts } from "../db/sync-runs.js";
+import { findUserHashes } from "../db/user-hashes.js";
 import type { NormalizedUser } from "./normalized-user.js";
-import type { UserBatch } from "./user-batch.js";
+import { normalizeElement } from "./normalize-element.js";
+import type { QueuedElement, UserBatch } from "./user-batch.js";
+import type { UserIdSet } from "./user-id-set.js";
 import { isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
 import { isUuid } from "./is-uuid.js";
 
@@ -63,91 +65,119 @@ function grantRows(users: readonly NormalizedUser[]): Record<string, unknown>[] 
   return [...rows.values()];
 }
 
-/**
- * Every user the batch shows to exist in Zephr: loaded users, and rejected elements whose user_id is
- * still a UUID (a user with one bad field exists all the same and must not be marked deleted).
- */
-function listedUserIds(batch: UserBatch): string[] {
-  const ids = [...batch.users.keys()];
-  for (const { rejected } of batch.rejects) {
-    if (rejected.userId !== null && isUuid(rejected.userId)) ids.push(rejected.userId.toLowerCase());
-  }
-  return ids;
-}
-
 export interface LoadDeps {
   readonly pool: Pool;
   readonly runId: string;
-  /** Record every listed user id (rejected ones too) for a full export's deletion check. */
-  readonly trackSeen: boolean;
+  readonly grantTimezone: string;
+  /** Full exports: every listed user id goes here (rejected ones too) for the deletion check. */
+  readonly seen: UserIdSet | undefined;
   /** Retries of a batch after a transient database error (serialization failure, deadlock, lost connection). */
   readonly retries: number;
   readonly retryMinMs: number;
 }
 
+interface SortedBatch {
+  readonly changed: NormalizedUser[];
+  readonly rejects: { page: number; user_id: string | null; reason: string; element: string }[];
+}
+
 /**
- * Loads one batch in one transaction: users first (unchanged users are skipped by content hash), then
- * the attributes and grants of the users that changed, the rejects, and the run's counters. Either all
- * of it commits or none of it does; transient database errors retry the whole transaction.
+ * Compares the batch with the warehouse by content hash: unchanged users are neither normalized nor
+ * written; the rest are validated into users to write or rejects.
+ */
+async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch> {
+  const stored = await findUserHashes(deps.pool, [...batch.keyed.keys()]);
+  const changed: NormalizedUser[] = [];
+  const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
+  const validate = (element: QueuedElement) => {
+    const outcome = normalizeElement(element.built, { grantTimezone: deps.grantTimezone }, element.hash);
+    if (outcome.ok) {
+      changed.push(outcome.user);
+      return;
+    }
+    const { userId, reasons, element: text } = outcome.rejected;
+    rejected.push({
+      arrival: element.arrival,
+      row: { page: element.page, user_id: userId, reason: reasons.join("; "), element: text },
+    });
+    // A user with one bad field exists all the same and must not be marked deleted.
+    if (userId !== null && isUuid(userId)) deps.seen?.add(userId.toLowerCase());
+  };
+  for (const [userId, element] of batch.keyed) {
+    deps.seen?.add(userId);
+    const found = stored.get(userId);
+    if (found?.hash !== element.hash || found.deleted) validate(element);
+  }
+  for (const element of batch.unkeyed) validate(element);
+  // Rejects keep the order they arrived in, for whoever reads zephr.sync_rejects.
+  rejected.sort((a, b) => a.arrival - b.arrival);
+  return { changed, rejects: rejected.map((r) => r.row) };
+}
+
+/**
+ * Loads one batch in one transaction: the users that changed (by content hash), then their attributes
+ * and grants, the rejects, and the run's counters. Either all of it commits or none of it does;
+ * transient database errors retry the whole transaction.
  */
 export async function loadUserBatch(deps: LoadDeps, batch: UserBatch): Promise<RunCounts> {
-  const users = [...batch.users.values()];
-  const anyLossless = users.some((u) => u.hasLossless);
-  const usersJson = stringifyJson(users.map(userRow), anyLossless);
-  const rejectsJson = JSON.stringify(
-    batch.rejects.map(({ page, rejected }) => ({
-      page,
-      user_id: rejected.userId,
-      reason: rejected.reasons.join("; "),
-      element: rejected.element,
-    })),
+  const { changed, rejects } = await withDatabaseRetries(deps, "comparing a batch with the warehouse", () =>
+    sortBatch(deps, batch),
   );
-  const byId = batch.users;
+  const anyLossless = changed.some((u) => u.hasLossless);
+  const usersJson = stringifyJson(changed.map(userRow), anyLossless);
+  const byId = new Map(changed.map((u) => [u.userId, u]));
 
   const attempt = () =>
     withTransaction(deps.pool, async (client) => {
-      const changedIds = users.length > 0 ? await upsertUsers(client, usersJson, deps.runId) : [];
+      // Batches commit without waiting for the WAL flush: the run's final commit (which moves the
+      // watermark) waits for its own, and WAL is flushed in order, so a crash can only lose batches of a
+      // run whose watermark did not move, which the next run loads again.
+      await setAsynchronousCommit(client);
+      const writtenIds = changed.length > 0 ? await upsertUsers(client, usersJson, deps.runId) : [];
       let attributesWritten = 0;
       let grantsWritten = 0;
-      if (changedIds.length > 0) {
-        const changed = changedIds
+      if (writtenIds.length > 0) {
+        const written = writtenIds
           .map((id) => byId.get(id))
           .filter((u): u is NormalizedUser => u !== undefined);
-        const changedLossless = changed.some((u) => u.hasLossless);
+        const writtenLossless = written.some((u) => u.hasLossless);
         attributesWritten = await replaceUserAttributes(
           client,
-          changedIds,
-          stringifyJson(attributeRows(changed), changedLossless),
+          writtenIds,
+          stringifyJson(attributeRows(written), writtenLossless),
         );
         grantsWritten = await replaceUserGrants(
           client,
-          changedIds,
-          stringifyJson(grantRows(changed), changedLossless),
+          writtenIds,
+          stringifyJson(grantRows(written), writtenLossless),
         );
       }
-      if (batch.rejects.length > 0) await insertRejects(client, deps.runId, rejectsJson);
-      if (deps.trackSeen) await recordSeenUsers(client, deps.runId, listedUserIds(batch));
+      if (rejects.length > 0) await insertRejects(client, deps.runId, JSON.stringify(rejects));
       const counts: RunCounts = {
         pages: batch.pages,
         bytes: batch.bytes,
         usersReceived: batch.received,
-        usersWritten: changedIds.length,
+        usersWritten: writtenIds.length,
         attributesWritten,
         grantsWritten,
-        rejected: batch.rejects.length,
+        rejected: rejects.length,
       };
       await addRunCounts(client, deps.runId, counts);
       return counts;
     });
 
+  return withDatabaseRetries(deps, "loading a batch of users", attempt);
+}
+
+async function withDatabaseRetries<T>(deps: LoadDeps, doing: string, fn: () => Promise<T>): Promise<T> {
   try {
-    return await pRetry(attempt, {
+    return await pRetry(fn, {
       retries: deps.retries,
       minTimeout: deps.retryMinMs,
       randomize: true,
       shouldRetry: ({ error }) => isTransientDatabaseError(error),
     });
   } catch (error) {
-    throw toDatabaseError(error, "loading a batch of users");
+    throw toDatabaseError(error, doing);
   }
 }

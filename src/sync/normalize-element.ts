@@ -1,14 +1,11 @@
-import { createHash } from "node:crypto";
 import { LosslessNumber } from "../json/lossless-number.js";
 import { stringifyJson } from "../json/stringify-json.js";
 import type { BuiltValue } from "../zephr/json-value-builder.js";
 import { tooDeep } from "../zephr/json-value-builder.js";
-import type { NormalizeOutcome, NormalizedGrant, NormalizedUser } from "./normalized-user.js";
+import type { NormalizeOutcome, NormalizedGrant } from "./normalized-user.js";
 import { parseInstant } from "./parse-instant.js";
 import { isUuid } from "./is-uuid.js";
-
-/** Bump when normalization changes meaning, so every user is rewritten once by the next run. */
-const normalizationVersion = 1;
+import { computeSourceHash } from "./source-hash.js";
 
 const knownUserKeys = new Set([
   "user_id",
@@ -187,26 +184,6 @@ function seqNoOf(value: unknown): number | LosslessNumber | null {
   return null;
 }
 
-function hashUser(user: Omit<NormalizedUser, "contentHash">, timeZone: string): string {
-  const content = [
-    normalizationVersion,
-    timeZone,
-    user.userId,
-    user.emailAddress,
-    user.emailVerified,
-    user.trackingId,
-    user.registeredAt,
-    user.registrationTenant,
-    user.identifiers,
-    user.attributes,
-    user.seqNo,
-    user.userExtra,
-    user.elementExtra,
-    user.grants,
-  ];
-  return createHash("sha256").update(stringifyJson(content, user.hasLossless)).digest("hex");
-}
-
 export interface NormalizeOptions {
   /** Zone for Zephr's zone-less grant times (IANA name). */
   readonly grantTimezone: string;
@@ -216,7 +193,11 @@ export interface NormalizeOptions {
  * Validates one export element and turns it into the rows it stands for, or explains every reason it
  * cannot be stored. Never throws for bad input.
  */
-export function normalizeElement(built: BuiltValue, options: NormalizeOptions): NormalizeOutcome {
+export function normalizeElement(
+  built: BuiltValue,
+  options: NormalizeOptions,
+  contentHash: string = computeSourceHash(built, options.grantTimezone),
+): NormalizeOutcome {
   const element = built.value;
   const check = new Checker();
   const timeZone = options.grantTimezone;
@@ -263,5 +244,5 @@ export function normalizeElement(built: BuiltValue, options: NormalizeOptions): 
     hasLossless: built.hasLossless,
   };
   if (check.reasons.length > 0) return reject(rawUser.user_id, check.reasons);
-  return { ok: true, user: { ...partial, contentHash: hashUser(partial, timeZone) } };
+  return { ok: true, user: { ...partial, contentHash } };
 }

@@ -32,7 +32,7 @@ export interface NormalizedUser {
   readonly grants: readonly NormalizedGrant[];
   /** Some number inside is a LosslessNumber: serialize with stringifyJson's slow path. */
   readonly hasLossless: boolean;
-  /** Hex SHA-256 of everything above: equal hashes mean nothing to write. */
+  /** computeSourceHash of the element it came from: equal to the stored one means nothing to write. */
   readonly contentHash: string;
 }
 

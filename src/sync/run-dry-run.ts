@@ -44,20 +44,14 @@ function windowsOf(
 
 /**
  * Fetches, parses and validates the export a request would load and compares it with the warehouse,
- * writing nothing (no run row, no lock: it only reads, on one connection of its own).
+ * writing nothing (no run row, no lock: it only reads).
  */
 export async function runDryRun(deps: SyncDeps, request: SyncRequest): Promise<DryRunReport> {
   const { config, pool, logger } = deps;
-  const client = await pool.connect();
   const agent = createZephrAgent(config.zephr.baseUrl, readCaFile(config.zephr.caFile));
   try {
-    const watermark = await findWatermark(client, usersStream);
-    const sink = await DryRunSink.open(
-      client,
-      config.batchSize,
-      config.zephr.grantTimezone,
-      request.kind === "full",
-    );
+    const watermark = await findWatermark(pool, usersStream);
+    const sink = new DryRunSink(pool, config.batchSize, config.zephr.grantTimezone, request.kind === "full");
     for (const window of windowsOf(request, watermark, config.lookbackMs, config.zephr.instantPrecision)) {
       await streamExport(
         {
@@ -78,6 +72,5 @@ export async function runDryRun(deps: SyncDeps, request: SyncRequest): Promise<D
     return await sink.report();
   } finally {
     agent.destroy();
-    client.release();
   }
 }

@@ -93,7 +93,9 @@ export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<Syn
   }
   let lock: RunLock | undefined;
   try {
-    lock = await tryAcquireRunLock(deps.config.databaseUrl);
+    lock = await tryAcquireRunLock(deps.config.databaseUrl, {
+      connectTimeoutMs: deps.config.connectTimeoutMs,
+    });
   } catch (error) {
     return {
       status: "failed",

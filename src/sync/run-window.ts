@@ -11,13 +11,15 @@ import {
   type RunKind,
   type RunWindow,
 } from "../db/sync-runs.js";
-import { clearSeenUsers, countUnseenUsers, markUnseenUsersDeleted } from "../db/sync-seen-users.js";
+import { countLiveUsers, markUsersDeleted } from "../db/live-users.js";
 import { findWatermark, saveWatermark, usersStream } from "../db/sync-watermarks.js";
 import { SyncError, describeError } from "../errors.js";
 import { toDatabaseError } from "./database-errors.js";
 import { streamExport, type StreamExportContext } from "./stream-export.js";
 import { WarehouseSink } from "./warehouse-sink.js";
 import { toExportWindow } from "./to-export-window.js";
+import { findUnlistedUsers } from "./find-unlisted-users.js";
+import { UserIdSet } from "./user-id-set.js";
 
 /** What one run row covers and what its success does to the watermark. */
 export interface WindowSpec {
@@ -81,12 +83,13 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       "run started",
     );
     report({ type: "preparing", runId, kind: spec.kind, sinceAt: spec.window.sinceAt });
+    const seen = spec.reconcile === undefined ? undefined : new UserIdSet();
     sink = new WarehouseSink({
       pool,
       runId,
       batchSize: config.batchSize,
       grantTimezone: config.zephr.grantTimezone,
-      trackSeen: spec.reconcile !== undefined,
+      seen,
       logger,
     });
     const exportStartedAt = await streamExport(
@@ -98,18 +101,24 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     const finished = await withTransaction(pool, async (client) => {
       let usersDeleted = 0;
       let usersPurged = 0;
-      if (spec.reconcile !== undefined) {
-        const { live, unseen } = await countUnseenUsers(client, currentRunId);
-        if (unseen > 10 && unseen > live * config.maxDeleteFraction) {
+      if (spec.reconcile !== undefined && seen !== undefined) {
+        // Ids beyond what the guard below accepts are only counted, so memory stays bounded.
+        const maxDeletions = Math.max(
+          10,
+          Math.floor((await countLiveUsers(client)) * config.maxDeleteFraction),
+        );
+        const { live, unlisted, ids } = await findUnlistedUsers(client, seen, maxDeletions);
+        if (unlisted > 10 && unlisted > live * config.maxDeleteFraction) {
           throw new SyncError(
             "RECONCILE_REFUSED",
-            `The complete export did not list ${unseen} of ${live} users (more than SYNC_MAX_DELETE_FRACTION=${config.maxDeleteFraction}); ` +
+            `The complete export did not list ${unlisted} of ${live} users (more than SYNC_MAX_DELETE_FRACTION=${config.maxDeleteFraction}); ` +
               "that looks like a partial export, so nobody was marked deleted. Check the export; if the deletions are real, raise SYNC_MAX_DELETE_FRACTION for one run.",
           );
         }
-        usersDeleted = await markUnseenUsersDeleted(client, currentRunId);
+        for (let i = 0; i < ids.length; i += 10_000) {
+          usersDeleted += await markUsersDeleted(client, ids.slice(i, i + 10_000), currentRunId);
+        }
         if (spec.reconcile.purgeDeleted) usersPurged = await purgeDeletedUsers(client);
-        await clearSeenUsers(client, currentRunId);
       }
       await markRunSucceeded(client, currentRunId, usersDeleted);
       const current = await findWatermark(client, usersStream);
@@ -136,9 +145,6 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
           "could not record how the run ended",
         );
       });
-      if (spec.reconcile !== undefined) {
-        await withTransaction(pool, (client) => clearSeenUsers(client, failedRunId)).catch(() => undefined);
-      }
     }
     context.logger.error(
       { runId, code: error.code, err: error.message },

@@ -1,34 +1,42 @@
-import type { NormalizedUser, RejectedElement } from "./normalized-user.js";
+import type { BuiltValue } from "../zephr/json-value-builder.js";
 
-/** A rejected element and the page it came on. */
-export interface PageReject {
+/** An element as received, waiting for its batch to be compared with the warehouse and loaded. */
+export interface PendingElement {
+  readonly built: BuiltValue;
   readonly page: number;
-  readonly rejected: RejectedElement;
+  /** computeSourceHash of the element. */
+  readonly hash: string;
+}
+
+/** A pending element with its place in the batch's arrival order. */
+export interface QueuedElement extends PendingElement {
+  readonly arrival: number;
 }
 
 /**
- * Users and rejects gathered for one load. Users are keyed by id, so an element seen twice (pages that
- * shift while Zephr serves them, a page fetched again after a reset) counts once, the later one winning.
+ * Elements gathered for one load. Those with a user id are keyed by it, so an element seen twice (pages
+ * that shift while Zephr serves them, a page fetched again after a reset) counts once, the later one
+ * winning; those without one can only be rejected.
  */
 export class UserBatch {
-  readonly users = new Map<string, NormalizedUser>();
-  readonly rejects: PageReject[] = [];
+  readonly keyed = new Map<string, QueuedElement>();
+  readonly unkeyed: QueuedElement[] = [];
   received = 0;
   pages = 0;
   bytes = 0;
 
   get size(): number {
-    return this.users.size + this.rejects.length;
+    return this.keyed.size + this.unkeyed.length;
   }
 
-  addUser(user: NormalizedUser): void {
+  add(userId: string | undefined, element: PendingElement): void {
+    const queued = { ...element, arrival: this.received };
     this.received += 1;
-    this.users.delete(user.userId); // keep insertion order = latest arrival
-    this.users.set(user.userId, user);
-  }
-
-  addReject(page: number, rejected: RejectedElement): void {
-    this.received += 1;
-    this.rejects.push({ page, rejected });
+    if (userId === undefined) {
+      this.unkeyed.push(queued);
+      return;
+    }
+    this.keyed.delete(userId); // keep insertion order = latest arrival
+    this.keyed.set(userId, queued);
   }
 }

@@ -6,29 +6,33 @@ import type { PageResult } from "../zephr/export-pages.js";
 import { BatchLoader } from "./batch-loader.js";
 import type { ExportSink } from "./export-sink.js";
 import { loadUserBatch } from "./load-user-batch.js";
-import { normalizeElement } from "./normalize-element.js";
 import { addCounts } from "./run-counts.js";
+import { computeSourceHash, peekUserId } from "./source-hash.js";
+import type { UserIdSet } from "./user-id-set.js";
 
 export interface WarehouseSinkOptions {
   readonly pool: Pool;
   readonly runId: string;
   readonly batchSize: number;
   readonly grantTimezone: string;
-  /** Full exports: note every listed user so that the unlisted can be marked deleted. */
-  readonly trackSeen: boolean;
+  /** Full exports: remembers every listed user so that the unlisted can be marked deleted. */
+  readonly seen: UserIdSet | undefined;
   readonly logger: Logger;
 }
 
-/** Validates elements and loads them batch by batch, one transaction each, while the next batch parses. */
+/**
+ * Hashes elements as they arrive and loads them batch by batch, one transaction each, while the next
+ * batch parses; validation happens at load time, only for users whose hash changed.
+ */
 export class WarehouseSink implements ExportSink {
   counts: RunCounts = zeroCounts;
   private readonly loader: BatchLoader;
 
   constructor(private readonly options: WarehouseSinkOptions) {
-    const { pool, runId, trackSeen, logger } = options;
+    const { pool, runId, seen, logger, grantTimezone } = options;
     this.loader = new BatchLoader(
       options.batchSize,
-      (batch) => loadUserBatch({ pool, runId, trackSeen, retries: 3, retryMinMs: 200 }, batch),
+      (batch) => loadUserBatch({ pool, runId, seen, grantTimezone, retries: 3, retryMinMs: 200 }, batch),
       (loaded) => {
         this.counts = addCounts(this.counts, loaded);
         logger.debug({ batch: loaded, total: this.counts }, "batch loaded");
@@ -39,9 +43,11 @@ export class WarehouseSink implements ExportSink {
   async accept(elements: readonly BuiltValue[], page: number): Promise<void> {
     const batch = this.loader.batch;
     for (const built of elements) {
-      const outcome = normalizeElement(built, { grantTimezone: this.options.grantTimezone });
-      if (outcome.ok) batch.addUser(outcome.user);
-      else batch.addReject(page, outcome.rejected);
+      batch.add(peekUserId(built.value), {
+        built,
+        page,
+        hash: computeSourceHash(built, this.options.grantTimezone),
+      });
     }
     await this.loader.next();
   }
