@@ -78,6 +78,8 @@ export interface LoadDeps {
 
 interface SortedBatch {
   readonly changed: NormalizedUser[];
+  /** Ids of changed users already in the warehouse: only their old attribute and grant rows can go. */
+  readonly existing: string[];
   readonly rejects: { page: number; user_id: string | null; reason: string; element: string }[];
 }
 
@@ -88,6 +90,7 @@ interface SortedBatch {
 async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch> {
   const stored = await findUserHashes(deps.pool, [...batch.keyed.keys()]);
   const changed: NormalizedUser[] = [];
+  const existing: string[] = [];
   const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
   const validate = (element: QueuedElement) => {
     const outcome = normalizeElement(element.built, { grantTimezone: deps.grantTimezone }, element.hash);
@@ -106,12 +109,14 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
   for (const [userId, element] of batch.keyed) {
     deps.seen?.add(userId);
     const found = stored.get(userId);
-    if (found?.hash !== element.hash || found.deleted) validate(element);
+    if (found?.hash === element.hash && !found.deleted) continue;
+    if (found !== undefined) existing.push(userId);
+    validate(element);
   }
   for (const element of batch.unkeyed) validate(element);
   // Rejects keep the order they arrived in, for whoever reads zephr.sync_rejects.
   rejected.sort((a, b) => a.arrival - b.arrival);
-  return { changed, rejects: rejected.map((r) => r.row) };
+  return { changed, existing, rejects: rejected.map((r) => r.row) };
 }
 
 /**
@@ -120,12 +125,18 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
  * transient database errors retry the whole transaction.
  */
 export async function loadUserBatch(deps: LoadDeps, batch: UserBatch): Promise<RunCounts> {
-  const { changed, rejects } = await withDatabaseRetries(deps, "comparing a batch with the warehouse", () =>
-    sortBatch(deps, batch),
+  const { changed, existing, rejects } = await withDatabaseRetries(
+    deps,
+    "comparing a batch with the warehouse",
+    () => sortBatch(deps, batch),
   );
-  const anyLossless = changed.some((u) => u.hasLossless);
-  const usersJson = stringifyJson(changed.map(userRow), anyLossless);
-  const byId = new Map(changed.map((u) => [u.userId, u]));
+  // The elements are not needed any more (a retry below reuses what was derived from them).
+  batch.keyed.clear();
+  batch.unkeyed.length = 0;
+  const lossless = changed.some((u) => u.hasLossless);
+  const usersJson = stringifyJson(changed.map(userRow), lossless);
+  const attributesJson = stringifyJson(attributeRows(changed), lossless);
+  const grantsJson = stringifyJson(grantRows(changed), lossless);
 
   const attempt = () =>
     withTransaction(deps.pool, async (client) => {
@@ -137,20 +148,9 @@ export async function loadUserBatch(deps: LoadDeps, batch: UserBatch): Promise<R
       let attributesWritten = 0;
       let grantsWritten = 0;
       if (writtenIds.length > 0) {
-        const written = writtenIds
-          .map((id) => byId.get(id))
-          .filter((u): u is NormalizedUser => u !== undefined);
-        const writtenLossless = written.some((u) => u.hasLossless);
-        attributesWritten = await replaceUserAttributes(
-          client,
-          writtenIds,
-          stringifyJson(attributeRows(written), writtenLossless),
-        );
-        grantsWritten = await replaceUserGrants(
-          client,
-          writtenIds,
-          stringifyJson(grantRows(written), writtenLossless),
-        );
+        // New users have no old rows to remove: only existing ones go to the delete half.
+        attributesWritten = await replaceUserAttributes(client, existing, attributesJson);
+        grantsWritten = await replaceUserGrants(client, existing, grantsJson);
       }
       if (rejects.length > 0) await insertRejects(client, deps.runId, JSON.stringify(rejects));
       const counts: RunCounts = {
