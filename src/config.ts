@@ -25,6 +25,10 @@ export interface DatabaseConfig {
   readonly databaseUrl: string;
   /** statement_timeout for the job's statements (ms); 0 = none. */
   readonly statementTimeoutMs: number;
+  /** How long one attempt to open a connection may take before it is abandoned (ms). */
+  readonly connectTimeoutMs: number;
+  /** Retries of the first connection when the server cannot be reached (with backoff and jitter). */
+  readonly connectRetries: number;
   readonly logLevel: LogLevel;
   /** False when LOG_LEVEL was left unset: a terminal then shows progress and only warnings. */
   readonly logLevelSet: boolean;
@@ -107,6 +111,8 @@ const defaults = {
   ZEPHR_TIMEZONE: "UTC",
   ZEPHR_WATERMARK_CLOCK: "server",
   DB_STATEMENT_TIMEOUT: "0",
+  DB_CONNECT_TIMEOUT: "10s",
+  DB_CONNECT_RETRIES: "5",
   LOG_LEVEL: "info",
   SYNC_SCHEDULE: "0 2 * * *",
   SYNC_TIMEZONE: "UTC",
@@ -192,6 +198,16 @@ export const configVariables: readonly { name: string; default: string; meaning:
     name: "DB_STATEMENT_TIMEOUT",
     default: defaults.DB_STATEMENT_TIMEOUT,
     meaning: "statement_timeout, 0 = none",
+  },
+  {
+    name: "DB_CONNECT_TIMEOUT",
+    default: defaults.DB_CONNECT_TIMEOUT,
+    meaning: "Abandon a connection attempt after this",
+  },
+  {
+    name: "DB_CONNECT_RETRIES",
+    default: defaults.DB_CONNECT_RETRIES,
+    meaning: "Retries of the first connection to PostgreSQL",
   },
   {
     name: "ZEPHR_STATE_EVENTS",
@@ -316,6 +332,8 @@ function readDatabaseSection(reader: Reader): DatabaseConfig {
   return {
     databaseUrl: readDatabaseUrl(reader),
     statementTimeoutMs: reader.duration("DB_STATEMENT_TIMEOUT", 0),
+    connectTimeoutMs: reader.duration("DB_CONNECT_TIMEOUT", 100),
+    connectRetries: reader.integer("DB_CONNECT_RETRIES", 0, 100),
     logLevel: reader.choice("LOG_LEVEL", logLevels),
     logLevelSet: reader.optional("LOG_LEVEL") !== undefined,
   };

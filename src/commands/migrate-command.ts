@@ -9,7 +9,7 @@ export async function migrateCommand(context: CommandContext): Promise<ExitCode>
   const logger = createLogger(config.logLevel, context.stderr);
   const pool = openPool(config, logger);
   try {
-    const { applied } = await applyMigrations(pool);
+    const { applied } = await applyMigrations(pool, config, logger);
     writeLine(
       context.stdout,
       applied.length === 0

@@ -3,7 +3,7 @@ import { loadSyncConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import { runSync, type SyncOutcome, type SyncRequest } from "../sync/run-sync.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
-import { applyMigrations, openPool } from "./open-database.js";
+import { applyMigrations, ensureDatabaseReachable, openPool } from "./open-database.js";
 import { describeOutcome } from "./describe-outcome.js";
 import { createProgressDisplay } from "./progress-display.js";
 import { listenForShutdownSignals } from "./shutdown-signals.js";
@@ -41,7 +41,9 @@ export async function syncCommand(context: CommandContext, request: SyncRequest)
   });
   try {
     const dryRun = "dryRun" in request && request.dryRun;
-    if (!dryRun) await applyMigrations(pool);
+    // A dry run writes nothing, migrations included; it only waits for the server like the others.
+    if (dryRun) await ensureDatabaseReachable(pool, config, logger);
+    else await applyMigrations(pool, config, logger);
     const outcome = await runSync(
       {
         config,

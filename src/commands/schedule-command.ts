@@ -36,7 +36,7 @@ export async function scheduleCommand(context: CommandContext): Promise<ExitCode
   let server: MetricsServer | undefined;
   let triggers: CronTriggers | undefined;
   try {
-    const migrations = await applyMigrations(pool);
+    const migrations = await applyMigrations(pool, config, logger);
     if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "applied migrations");
     const metrics = createSyncMetrics();
     metrics.setLastSuccessAt(await findLastSuccessFinishedAt(pool, ["incremental", "full"]));

@@ -3,7 +3,7 @@ import { createLogger } from "../logger.js";
 import type { RunRow } from "../db/sync-runs.js";
 import { readStatus, type SyncStatus } from "../sync/read-status.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
-import { openPool } from "./open-database.js";
+import { ensureDatabaseReachable, openPool } from "./open-database.js";
 import { formatCount, formatElapsed } from "./format.js";
 
 export interface StatusCommandOptions {
@@ -94,6 +94,7 @@ export async function statusCommand(
   const logger = createLogger(config.logLevel, context.stderr);
   const pool = openPool(config, logger);
   try {
+    await ensureDatabaseReachable(pool, config, logger);
     const status = await readStatus(pool, options.runs);
     const nowMs = Date.now();
     const stale = isStale(status, options.maxAgeMs, nowMs);

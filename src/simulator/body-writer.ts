@@ -164,7 +164,16 @@ export class BodyWriter {
     }
     const socket = res.socket;
     if (socket !== null && socket.writableLength > 0 && !socket.destroyed) {
-      await once(socket, "drain", { signal: this.#signal }).catch(() => undefined);
+      // Not 'drain': it follows only a write that returned false, so bytes queued by writes that did not
+      // (a body shorter than the cut) would be waited on forever. The callback of an empty write runs
+      // once everything queued before it has reached the kernel.
+      const flushed = new Promise<void>((resolve) => {
+        socket.write(Buffer.alloc(0), () => {
+          resolve();
+        });
+      });
+      const aborted = once(this.#signal, "abort").catch(() => undefined);
+      await Promise.race([flushed, aborted]);
     }
   }
 

@@ -65,7 +65,8 @@ export interface EmptyFault extends FaultMatch {
 export interface RawFault extends FaultMatch {
   readonly kind: "raw";
   readonly status: number;
-  readonly body: string;
+  /** A string is sent as UTF-8; bytes are sent as they are (invalid UTF-8, other encodings). */
+  readonly body: string | Uint8Array;
   readonly contentType?: string;
 }
 

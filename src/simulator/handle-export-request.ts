@@ -102,7 +102,7 @@ function answer(
   exchange: Exchange,
   status: number,
   headers: OutgoingHttpHeaders,
-  body: string,
+  body: string | Uint8Array,
   fault?: FaultKind,
 ): void {
   headers["content-length"] = Buffer.byteLength(body);

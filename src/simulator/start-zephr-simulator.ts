@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo, Socket } from "node:net";
 
 import { describeError } from "../errors.js";
@@ -38,6 +39,8 @@ export interface SimulatorOptions {
   readonly nestedGroupSize?: number;
   /** Generated users to seed the store with (lazily built; a million cost a few MB). */
   readonly users?: SeedGeneratedOptions;
+  /** Serve HTTPS with this PEM key and certificate (e.g. self-signed, to test certificate checks). */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 /** One request as the simulator saw it. */
@@ -56,7 +59,7 @@ export interface RecordedRequest {
 }
 
 export interface ZephrSimulator {
-  /** `http://127.0.0.1:PORT`, no trailing slash. */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`), no trailing slash. */
   readonly url: string;
   readonly store: SimulatorStore;
   readonly faults: FaultQueue;
@@ -95,7 +98,8 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
     maxSkewMs: options.maxSkewMs ?? 5 * 60_000,
   });
 
-  const server = createServer();
+  const server = options.tls === undefined ? createServer() : createTlsServer(options.tls);
+  // With TLS, "connection" gives the raw TCP socket: destroying it on close ends the TLS session too.
   server.on("connection", (socket: Socket) => {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
@@ -108,7 +112,8 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
     });
   });
   const address = server.address() as AddressInfo;
-  const baseUrl = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const scheme = options.tls === undefined ? "http" : "https";
+  const baseUrl = `${scheme}://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
 
   const endpoint: ExportEndpoint = {
     store,

@@ -64,7 +64,12 @@ export async function handleStateEventsRequest(
 
 /** Answers the faults that replace the response entirely; false for those that only cut the body. */
 function answerFault(context: StateEventsEndpointContext, exchange: Exchange, fault: Fault): boolean {
-  const answer = (status: number, headers: OutgoingHttpHeaders, body: string, kind: FaultKind) => {
+  const answer = (
+    status: number,
+    headers: OutgoingHttpHeaders,
+    body: string | Uint8Array,
+    kind: FaultKind,
+  ) => {
     headers["content-length"] = Buffer.byteLength(body);
     exchange.res.writeHead(status, headers);
     exchange.record(status, kind);

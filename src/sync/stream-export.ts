@@ -90,6 +90,9 @@ export async function streamExport(
       },
     );
     await sink.finish();
+    // A signal that came while the last batches were written: they are committed, but the run stops
+    // before its checkpoint, as documented (cancelled, watermark unchanged, exit 1).
+    stopIfAsked();
   } catch (error) {
     await sink.settle();
     if (signal?.aborted === true) throw cancelledError();

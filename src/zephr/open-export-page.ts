@@ -83,6 +83,9 @@ export function openSignedGet(
   );
   const client = base.protocol === "https:" ? https : http;
   return new Promise<OpenExportPage>((resolve, reject) => {
+    // Set when the idle timeout fired: the body stream then fails with a bare "aborted", and this is
+    // what really happened.
+    let idleTimeout: SyncError | undefined;
     const request = client.request({
       protocol: base.protocol,
       hostname: base.hostname,
@@ -98,13 +101,12 @@ export function openSignedGet(
       ...(signal ? { signal } : {}),
     });
     request.setTimeout(config.idleTimeoutMs, () => {
-      request.destroy(
-        new SyncError(
-          "ZEPHR_TIMEOUT",
-          `GET ${target} received nothing for ${config.idleTimeoutMs}ms; aborted (ZEPHR_IDLE_TIMEOUT).`,
-          { transient: true },
-        ),
+      idleTimeout = new SyncError(
+        "ZEPHR_TIMEOUT",
+        `GET ${target} received nothing for ${config.idleTimeoutMs}ms; aborted (ZEPHR_IDLE_TIMEOUT).`,
+        { transient: true },
       );
+      request.destroy(idleTimeout);
     });
     request.on("error", (error) => {
       reject(networkError(error, target));
@@ -143,18 +145,22 @@ export function openSignedGet(
       resolve({
         serverDateMs: Number.isFinite(dateMs) ? dateMs : undefined,
         contentLength: Number.isFinite(length) ? length : undefined,
-        body: readBody(response, target),
+        body: readBody(response, target, () => idleTimeout),
       });
     });
     request.end();
   });
 }
 
-async function* readBody(response: http.IncomingMessage, target: string): AsyncGenerator<Buffer> {
+async function* readBody(
+  response: http.IncomingMessage,
+  target: string,
+  idleTimeout: () => SyncError | undefined,
+): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of response) yield chunk as Buffer;
   } catch (error) {
-    throw networkError(error, target);
+    throw idleTimeout() ?? networkError(error, target);
   }
   if (!response.complete) {
     throw networkError(new Error("the connection closed before the whole body arrived"), target);

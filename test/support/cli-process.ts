@@ -1,0 +1,72 @@
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
+import { cliPath } from "./spawn-cli.js";
+
+export interface CliProcess {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  stdout(): string;
+  stderr(): string;
+  /** The JSON log lines written so far (stderr). */
+  logLines(): Record<string, unknown>[];
+  /** Resolves once the process has exited. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends a signal to this process (by its pid), if it is still running. */
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * Starts `zephr-sync ...args` (the built CLI) with exactly `env` (plus PATH) and returns at once, for
+ * tests that act on it while it runs. A safety timeout kills it should a test forget.
+ */
+export function startCliProcess(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 60_000,
+): CliProcess {
+  const child = spawn(process.execPath, [cliPath, ...args], {
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: timeoutMs,
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  let running = true;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => {
+      running = false;
+      resolve({ code, signal });
+    });
+  });
+  return {
+    child,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    logLines: () =>
+      stderr
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+    exited,
+    kill(signal) {
+      if (running && child.pid !== undefined) process.kill(child.pid, signal);
+    },
+  };
+}
+
+/** Polls `check` every 20 ms until it returns something other than undefined/false; fails after `timeoutMs`. */
+export async function waitUntil<T>(
+  what: string,
+  check: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
