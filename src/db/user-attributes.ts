@@ -12,7 +12,8 @@ export async function replaceUserAttributes(
 ): Promise<number> {
   const result = await client.query<{ written: number }>(
     `with input as (
-       select t.user_id, t.name, t.value
+       -- json_to_recordset reads a JSON null as SQL NULL: an attribute whose value is null is JSON null.
+       select t.user_id, t.name, coalesce(t.value, 'null'::jsonb) as value
          from json_to_recordset($2::json) as t(user_id uuid, name text, value jsonb)
      ),
      removed as (

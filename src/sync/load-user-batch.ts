@@ -1,4 +1,5 @@
 import pRetry from "p-retry";
+import type { Logger } from "../logger.js";
 import { stringifyJson } from "../json/stringify-json.js";
 import type { Pool } from "../db/pool.js";
 import { setAsynchronousCommit, withTransaction } from "../db/pool.js";
@@ -74,6 +75,7 @@ export interface LoadDeps {
   /** Retries of a batch after a transient database error (serialization failure, deadlock, lost connection). */
   readonly retries: number;
   readonly retryMinMs: number;
+  readonly logger: Logger;
 }
 
 interface SortedBatch {
@@ -176,6 +178,11 @@ async function withDatabaseRetries<T>(deps: LoadDeps, doing: string, fn: () => P
       minTimeout: deps.retryMinMs,
       randomize: true,
       shouldRetry: ({ error }) => isTransientDatabaseError(error),
+      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+        if (retriesLeft > 0 && isTransientDatabaseError(error)) {
+          deps.logger.warn({ attempt: attemptNumber, err: error.message }, `${doing} failed; retrying`);
+        }
+      },
     });
   } catch (error) {
     throw toDatabaseError(error, doing);

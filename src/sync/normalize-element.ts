@@ -86,8 +86,37 @@ function findUnstorable(value: unknown, path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Longest text (UTF-8 bytes) for a value the warehouse indexes with a btree (attribute names, grant,
+ * entitlement and product ids): PostgreSQL refuses index entries beyond about 2,700 bytes, which would
+ * fail the whole batch, so such an element is rejected instead.
+ */
+export const maxIndexedTextBytes = 2000;
+
 class Checker {
   readonly reasons: string[] = [];
+
+  /** Records a reason when an indexed text is too long; returns the text either way. */
+  indexable(text: string, path: string): string {
+    if (text.length > maxIndexedTextBytes / 4 && Buffer.byteLength(text, "utf8") > maxIndexedTextBytes) {
+      this.reasons.push(
+        `${path} is longer than ${maxIndexedTextBytes} bytes, more than the warehouse can index`,
+      );
+    }
+    return text;
+  }
+
+  /** user.attributes: an object whose slugs the warehouse can index. */
+  attributes(value: unknown): Json {
+    const attributes = this.optionalObject(value, "user.attributes");
+    for (const name of Object.keys(attributes))
+      this.indexable(name, `the user.attributes name ${describe(name)}`);
+    return attributes;
+  }
+
+  indexableOrNull(text: string | null, path: string): string | null {
+    return text === null ? null : this.indexable(text, path);
+  }
 
   optionalString(value: unknown, path: string): string | null {
     if (value === undefined || value === null) return null;
@@ -156,8 +185,14 @@ class Checker {
       grantId,
       accountId: this.optionalString(value.account_id, `${path}.account_id`),
       entitlementType: this.optionalString(value.entitlement_type, `${path}.entitlement_type`),
-      entitlementId: this.optionalString(value.entitlement_id, `${path}.entitlement_id`),
-      productId: this.optionalString(value.product_id, `${path}.product_id`),
+      entitlementId: this.indexableOrNull(
+        this.optionalString(value.entitlement_id, `${path}.entitlement_id`),
+        `${path}.entitlement_id`,
+      ),
+      productId: this.indexableOrNull(
+        this.optionalString(value.product_id, `${path}.product_id`),
+        `${path}.product_id`,
+      ),
       expiryState: this.optionalString(value.expiry_state, `${path}.expiry_state`),
       startsAt: this.optionalInstant(value.startTime, `${path}.startTime`, timeZone),
       endsAt: this.optionalInstant(value.endTime, `${path}.endTime`, timeZone),
@@ -173,7 +208,7 @@ class Checker {
       this.reasons.push(`${path} has both grantId and grant_id, and they differ`);
     }
     const id = grantId ?? grantIdSnake;
-    if (typeof id === "string" && id.trim() !== "") return id;
+    if (typeof id === "string" && id.trim() !== "") return this.indexable(id, `${path}.grantId`);
     this.reasons.push(`${path}.grantId is missing or not a non-empty string: ${describe(id)}`);
     return "";
   }
@@ -236,7 +271,7 @@ export function normalizeElement(
     registeredAt: check.optionalInstant(rawUser.registered, "user.registered", timeZone),
     registrationTenant: check.optionalString(rawUser.registration_tenant, "user.registration_tenant"),
     identifiers,
-    attributes: check.optionalObject(rawUser.attributes, "user.attributes"),
+    attributes: check.attributes(rawUser.attributes),
     seqNo,
     userExtra: pickExtra(rawUser, knownUserKeys),
     elementExtra,

@@ -32,7 +32,8 @@ export class WarehouseSink implements ExportSink {
     const { pool, runId, seen, logger, grantTimezone } = options;
     this.loader = new BatchLoader(
       options.batchSize,
-      (batch) => loadUserBatch({ pool, runId, seen, grantTimezone, retries: 3, retryMinMs: 200 }, batch),
+      (batch) =>
+        loadUserBatch({ pool, runId, seen, grantTimezone, retries: 3, retryMinMs: 200, logger }, batch),
       (loaded) => {
         this.counts = addCounts(this.counts, loaded);
         logger.debug({ batch: loaded, total: this.counts }, "batch loaded");
