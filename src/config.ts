@@ -100,7 +100,7 @@ export interface ScheduleConfig extends SyncConfig {
 const defaults = {
   SYNC_LOOKBACK: "1h",
   ZEPHR_PAGE_SIZE: "500",
-  SYNC_BATCH_SIZE: "2000",
+  SYNC_BATCH_SIZE: "1000",
   ZEPHR_IDLE_TIMEOUT: "60s",
   ZEPHR_RETRIES: "5",
   ZEPHR_RETRY_MIN: "1s",

@@ -25,7 +25,7 @@ describe("configuration", () => {
     expect(config).toMatchObject({
       databaseUrl: complete.DATABASE_URL,
       lookbackMs: 3_600_000,
-      batchSize: 2000,
+      batchSize: 1000,
       zephr: {
         baseUrl: "https://acme.api.zephr.com",
         pageSize: 500,
