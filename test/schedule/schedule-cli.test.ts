@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { runCli } from "../support/spawn-cli.js";
 import { spawnCliProcess } from "./spawn-cli-process.js";
-import { waitFor } from "./wait-for.js";
+import { waitFor } from "../support/wait-for.js";
 
 /** SHUTDOWN_TIMEOUT of these tests: a clean stop must come well within it. */
 const shutdownTimeoutMs = 10_000;

@@ -9,7 +9,7 @@ import type { JobDefinition, ScheduledRequest } from "../../src/schedule/job-def
 import type { SyncOutcome } from "../../src/sync/run-sync.js";
 import { startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 import { captureLogger, type CapturedLog } from "./capture-logger.js";
-import { waitFor } from "./wait-for.js";
+import { waitFor } from "../support/wait-for.js";
 
 const nightly: JobDefinition = {
   name: "nightly-sync",

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import type { Readable } from "node:stream";
 import { cliPath } from "../support/spawn-cli.js";
-import { waitFor } from "./wait-for.js";
+import { waitFor } from "../support/wait-for.js";
 
 export interface CliProcess {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;

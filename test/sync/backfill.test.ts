@@ -2,6 +2,7 @@ import { generateUserId } from "../../src/simulator/index.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { findRun } from "../../src/db/sync-runs.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
+import { waitFor } from "../support/wait-for.js";
 import { readRowVersions, readWarehouse } from "../support/warehouse-snapshot.js";
 import {
   expectFailed,
@@ -200,10 +201,8 @@ describe("backfills", () => {
     fixture.simulator.faults.push({ kind: "stall", afterBytes: 2000, page: 2 });
     const controller = new AbortController();
     const running = fixture.run(undefined, undefined, controller.signal);
-    await waitFor(
-      () =>
-        fixture.exportRequests().length >= 1 &&
-        fixture.exportRequests().some((r) => r.query.includes("page=2")),
+    await waitFor("page 2 to be requested", () =>
+      fixture.exportRequests().some((r) => r.query.includes("page=2")),
     );
     controller.abort();
     const outcome = await running;
@@ -218,8 +217,3 @@ describe("backfills", () => {
     expectSucceeded(await fixture.run());
   });
 });
-
-async function waitFor(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  if (!condition()) throw new Error("condition not met in 5s");
-}
