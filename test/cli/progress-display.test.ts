@@ -18,7 +18,7 @@ function captureStream(isTTY: boolean) {
 describe("progress", () => {
   test("is drawn on a terminal in the console's phases, and not at all elsewhere", () => {
     const terminal = captureStream(true);
-    const nowMs = 0;
+    let nowMs = 0;
     const display = createProgressDisplay(terminal.stream, () => nowMs);
     expect(createProgressDisplay(captureStream(false).stream)).toBeUndefined();
     if (display === undefined) throw new Error("a terminal gets a display");
@@ -28,6 +28,7 @@ describe("progress", () => {
       kind: "incremental",
       sinceAt: new Date("2026-01-01T00:00:00Z"),
     });
+    nowMs = 1000;
     display({
       type: "downloading",
       bytes: 12_300_000,
