@@ -1,6 +1,6 @@
 import type { MachineDescription } from "./describe-machine.js";
 import type { IncrementalChanges } from "./apply-incremental-changes.js";
-import type { WarehouseCounters } from "./table-stats.js";
+import type { TableCounters } from "./table-stats.js";
 
 export type PhaseName = "parse limit" | "copy limit" | "fresh" | "unchanged" | "incremental";
 
@@ -25,8 +25,11 @@ export interface PhaseResult {
   readonly simulatorCpuMs: number;
   /** CPU of the local PostgreSQL server during the phase (ms), all of its processes; NaN when not local. */
   readonly postgresCpuMs: number;
-  /** 1-minute load average right after the phase (other work on the machine shows here). */
-  readonly loadAverageAfter: number;
+  /**
+   * CPU the rest of the machine used during the phase (ms): busy time of all cores less the child's, the
+   * bench's and PostgreSQL's. Well above 0 means other work competed with the phase. NaN without /proc.
+   */
+  readonly otherCpuMs: number;
   /**
    * Live zephr.users rows a transaction of the phase locked (xmax set): foreign-key checks of attribute and
    * grant writes, or `on conflict do update … where` rejecting the update. Each dirties its page.
@@ -34,8 +37,8 @@ export interface PhaseResult {
   readonly usersRowsLocked?: number;
   /** Rows the phase wrote (xmin) for users other than the ones changed (incremental phase only). */
   readonly rowsWrittenForOthers?: number;
-  /** pg_stat_user_tables deltas on the three warehouse tables (sync phases only). */
-  readonly tuples?: WarehouseCounters;
+  /** pg_stat_user_tables deltas of schema zephr's tables that moved (sync phases only). */
+  readonly tuples?: TableCounters;
   /** WAL written during the phase, server-wide (bytes). */
   readonly walBytes?: number;
   /** zephr.sync_runs figures of the run (sync phases only). */

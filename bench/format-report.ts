@@ -6,7 +6,7 @@ import {
   unchangedToParseRatio,
   type TargetVerdict,
 } from "./evaluate-targets.js";
-import { warehouseTables } from "./table-stats.js";
+import { countersOf, warehouseTables } from "./table-stats.js";
 
 const gigabyte = 1024 * megabyte;
 
@@ -50,15 +50,19 @@ const phaseColumns: readonly {
   { title: "CPU s: child", numeric: true, cell: (p) => fixed(p.childCpuMs / 1000, 1) },
   { title: "simulator", numeric: true, cell: (p) => fixed(p.simulatorCpuMs / 1000, 1) },
   { title: "postgres", numeric: true, cell: (p) => fixed(p.postgresCpuMs / 1000, 1) },
-  { title: "load", numeric: true, cell: (p) => fixed(p.loadAverageAfter, 2) },
+  { title: "other", numeric: true, cell: (p) => fixed(p.otherCpuMs / 1000, 1) },
 ];
 
 function formatTuples(phase: PhaseResult): string {
   if (phase.tuples === undefined) return "";
   const t = phase.tuples;
-  return warehouseTables
-    .map((name) => `${name} +${t[name].inserted}/~${t[name].updated}/-${t[name].deleted}`)
-    .join(", ");
+  const others = Object.keys(t).filter((name) => !(warehouseTables as readonly string[]).includes(name));
+  const describe = (name: string) => {
+    const c = countersOf(t, name);
+    return `${name} +${c.inserted}/~${c.updated}/-${c.deleted}`;
+  };
+  const main = warehouseTables.map(describe).join(", ");
+  return others.length === 0 ? main : `${main}; other tables: ${others.map(describe).join(", ")}`;
 }
 
 export function formatVerdicts(verdicts: readonly TargetVerdict[]): string {
@@ -93,8 +97,8 @@ export function formatReport(result: BenchResult, baseline: BenchResult | undefi
     "MB/s = export JSON bytes / seconds (the copy limit is credited with the fresh export's bytes).",
     "seconds = spawn to exit of the phase's child process, except the copy limit: its COPY statements only.",
     "CPU s = user + system CPU during the phase of: the child process; the bench process (the simulator serving",
-    "  the export); every local PostgreSQL process (server-wide: other databases' work would count too).",
-    "load = 1-minute load average right after the phase (2 cores: above ~2 means the phases competed for CPU).",
+    "  the export); every local PostgreSQL process (server-wide: other databases' work counts too); everything",
+    "  else on the machine (other: well above 0 means other work competed with the phase on its cores).",
     `Copy-limit input: ${fixed(result.copyFileBytes / 1_000_000, 1)} MB of COPY text, prepared in ${fixed(result.copyFilesMs / 1000, 1)} s (not timed);`,
     `  ${result.duplicateGrants} grant ids listed under two users were copied once (the sync moves them: updates).`,
     "",
@@ -106,11 +110,12 @@ export function formatReport(result: BenchResult, baseline: BenchResult | undefi
     "finding nothing to change), each a dirtied page and WAL; WAL written (server-wide, other sessions included):",
   ];
   for (const phase of result.phases) {
-    if (phase.tuples === undefined) continue;
-    const wal = phase.walBytes === undefined ? "" : `; WAL ${fixed(phase.walBytes / 1_000_000, 1)} MB`;
+    if (phase.walBytes === undefined) continue;
+    const wal = `WAL ${fixed(phase.walBytes / 1_000_000, 1)} MB`;
     const locked =
-      phase.usersRowsLocked === undefined ? "" : `; users locked ${count(phase.usersRowsLocked)}`;
-    lines.push(`  ${phase.name.padEnd(12)} ${formatTuples(phase)}${locked}${wal}`);
+      phase.usersRowsLocked === undefined ? "" : `users locked ${count(phase.usersRowsLocked)}; `;
+    const tuples = phase.tuples === undefined ? "" : `${formatTuples(phase)}; `;
+    lines.push(`  ${phase.name.padEnd(12)} ${tuples}${locked}${wal}`);
   }
   const c = result.changes;
   lines.push(

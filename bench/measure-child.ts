@@ -29,6 +29,8 @@ export interface ChildSpec {
   readonly cpuProfileDir?: string | undefined;
   /** Prefix of the CPU profile's file name. */
   readonly label: string;
+  /** Aborting kills the child (SIGTERM) and rejects. */
+  readonly signal?: AbortSignal | undefined;
 }
 
 const preloadUrl = pathToFileURL(join(import.meta.dirname, "report-peak-rss.js")).href;
@@ -54,6 +56,7 @@ export async function measureChild(spec: ChildSpec): Promise<ChildMeasurement> {
           env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...spec.env, ZEPHR_BENCH_RSS_FILE: rssFile },
           stdio: ["ignore", "pipe", "pipe"],
           timeout: spec.timeoutMs,
+          ...(spec.signal === undefined ? {} : { signal: spec.signal }),
         },
       );
       let stdout = "";

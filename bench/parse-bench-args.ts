@@ -36,7 +36,7 @@ export const benchUsage = `Usage: npm run bench -- [options]
                           (default: DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres,
                           else an embedded PostgreSQL)
   --changed-percent P     users changed before the incremental run (default 1)
-  --node-options TEXT     NODE_OPTIONS for the zephr-sync runs, e.g. "--max-old-space-size=128"
+  --node-options=TEXT     NODE_OPTIONS for the zephr-sync runs, e.g. --node-options=--max-old-space-size=128
   --cpu-prof DIR          write a V8 CPU profile of every child process into DIR
   --json FILE             also write the results as JSON
   --rss-baseline FILE     a previous --json result (e.g. at 100000 users): check peak RSS <= 1.25x its peak

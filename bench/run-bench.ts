@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { loadavg, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { loadSyncConfig } from "../src/config.js";
@@ -14,6 +14,7 @@ import { findFullExportCommand } from "./find-full-export-command.js";
 import { formatReport } from "./format-report.js";
 import { measureChild, requireSuccess, type ChildMeasurement } from "./measure-child.js";
 import { BenchUsageError, benchUsage, parseBenchArgs, type BenchOptions } from "./parse-bench-args.js";
+import { readMachineBusySeconds } from "./read-machine-cpu.js";
 import { readPostgresCpuSeconds } from "./read-postgres-cpu.js";
 import { createScratchDatabase, redact, type ScratchDatabase } from "./scratch-database.js";
 import {
@@ -24,7 +25,7 @@ import {
   takeTransactionId,
   readWalBytes,
   subtractCounters,
-  type WarehouseCounters,
+  type TableCounters,
 } from "./table-stats.js";
 import { writeCopyFiles, type CopyFiles } from "./write-copy-files.js";
 
@@ -54,6 +55,8 @@ interface Context {
   readonly client: pg.PoolClient;
   readonly pool: pg.Pool;
   readonly admin: pg.Client;
+  /** Aborted on SIGINT/SIGTERM: the running child is killed and the bench cleans up. */
+  readonly signal: AbortSignal;
 }
 
 let checkpointRefused = false;
@@ -85,7 +88,7 @@ function childEnv(context: Context, script: string): Readonly<Record<string, str
 interface PhaseRun extends ChildMeasurement {
   readonly simulatorCpuMs: number;
   readonly postgresCpuMs: number;
-  readonly loadAverageAfter: number;
+  readonly otherCpuMs: number;
 }
 
 async function runChild(
@@ -94,6 +97,7 @@ async function runChild(
   script: string,
   args: readonly string[],
 ): Promise<PhaseRun> {
+  const machineBefore = await readMachineBusySeconds();
   const postgresBefore = await readPostgresCpuSeconds();
   const benchBefore = process.cpuUsage();
   const measured = await measureChild({
@@ -103,15 +107,18 @@ async function runChild(
     timeoutMs: context.options.phaseTimeoutMs,
     cpuProfileDir: context.options.cpuProfileDir,
     label: `${label}-${context.options.users}`,
+    signal: context.signal,
   });
   const bench = process.cpuUsage(benchBefore);
   const postgresCpuMs = ((await readPostgresCpuSeconds()) - postgresBefore) * 1000;
+  const machineCpuMs = ((await readMachineBusySeconds()) - machineBefore) * 1000;
   requireSuccess(label, measured);
+  const simulatorCpuMs = (bench.user + bench.system) / 1000;
   return {
     ...measured,
-    simulatorCpuMs: (bench.user + bench.system) / 1000,
+    simulatorCpuMs,
     postgresCpuMs,
-    loadAverageAfter: loadavg()[0] ?? Number.NaN,
+    otherCpuMs: Math.max(0, machineCpuMs - measured.cpuMs - simulatorCpuMs - postgresCpuMs),
   };
 }
 
@@ -121,7 +128,7 @@ function cpuFigures(run: PhaseRun) {
     childCpuMs: run.cpuMs,
     simulatorCpuMs: run.simulatorCpuMs,
     postgresCpuMs: run.postgresCpuMs,
-    loadAverageAfter: run.loadAverageAfter,
+    otherCpuMs: run.otherCpuMs,
   };
 }
 
@@ -173,7 +180,7 @@ async function measureCopyLimit(context: Context, files: CopyFiles): Promise<Pha
   };
 }
 
-async function readCounters(context: Context): Promise<WarehouseCounters> {
+async function readCounters(context: Context): Promise<TableCounters> {
   return readSettledCounters(context.client);
 }
 
@@ -296,6 +303,14 @@ async function bench(options: BenchOptions): Promise<void> {
   let pool: pg.Pool | undefined;
   let client: pg.PoolClient | undefined;
   let admin: pg.Client | undefined;
+  // Ctrl-C must not leave the scratch database, the simulator or a child behind.
+  const interrupted = new AbortController();
+  const interrupt = (): void => {
+    say("interrupted: stopping the running phase and cleaning up…");
+    interrupted.abort();
+  };
+  process.once("SIGINT", interrupt);
+  process.once("SIGTERM", interrupt);
   try {
     scratch = await createScratchDatabase(options.databaseUrl);
     say(`scratch database ${scratch.name} on ${redact(scratch.adminUrl)} (${scratch.origin})`);
@@ -321,7 +336,16 @@ async function bench(options: BenchOptions): Promise<void> {
     client = await pool.connect();
     admin = new pg.Client({ connectionString: scratch.adminUrl, application_name: benchApplicationName });
     await admin.connect();
-    const context: Context = { options, scratch, simulator, syncEnv, client, pool, admin };
+    const context: Context = {
+      options,
+      scratch,
+      simulator,
+      syncEnv,
+      client,
+      pool,
+      admin,
+      signal: interrupted.signal,
+    };
     const result = await runPhases(context, workDir);
     process.stdout.write(formatReport(result, baseline));
     if (options.jsonPath !== undefined) {
@@ -329,6 +353,8 @@ async function bench(options: BenchOptions): Promise<void> {
       say(`results written to ${options.jsonPath}`);
     }
   } finally {
+    process.off("SIGINT", interrupt);
+    process.off("SIGTERM", interrupt);
     client?.release();
     await pool?.end();
     await admin?.end();
@@ -355,6 +381,10 @@ async function main(): Promise<number> {
     await bench(options);
     return 0;
   } catch (error) {
+    if (error instanceof Error && error.name === "AbortError") {
+      process.stderr.write("Bench interrupted; the scratch database was dropped.\n");
+      return 1;
+    }
     process.stderr.write(
       `Bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
     );

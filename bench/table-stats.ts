@@ -8,8 +8,10 @@ export interface TupleCounters {
   readonly deleted: number;
 }
 
-export type WarehouseCounters = Readonly<Record<"users" | "user_attributes" | "user_grants", TupleCounters>>;
+/** Tuple counters per table of schema zephr, by table name. */
+export type TableCounters = Readonly<Record<string, TupleCounters>>;
 
+/** The three tables issue 5's write targets are about. */
 export const warehouseTables = ["users", "user_attributes", "user_grants"] as const;
 
 /** application_name of the bench's own connections, which the settling wait ignores. */
@@ -17,40 +19,46 @@ export const benchApplicationName = "zephr-sync bench";
 
 const zero: TupleCounters = { inserted: 0, updated: 0, deleted: 0 };
 
-async function readCounters(client: pg.ClientBase): Promise<WarehouseCounters> {
+/** A table's counters, zero for a table that did not exist (yet). */
+export function countersOf(counters: TableCounters, table: string): TupleCounters {
+  return counters[table] ?? zero;
+}
+
+async function readCounters(client: pg.ClientBase): Promise<TableCounters> {
   // Stats are read from a per-transaction snapshot (stats_fetch_consistency): drop it to see fresh values.
   await client.query("select pg_stat_clear_snapshot()");
   const result = await client.query<{ relname: string; ins: string; upd: string; del: string }>(
     `select relname, n_tup_ins::text as ins, n_tup_upd::text as upd, n_tup_del::text as del
        from pg_stat_user_tables
-      where schemaname = 'zephr' and relname = any($1::text[])`,
-    [[...warehouseTables]],
+      where schemaname = 'zephr'`,
   );
-  const byName = new Map(result.rows.map((r) => [r.relname, r]));
-  const pick = (name: string): TupleCounters => {
-    const row = byName.get(name);
-    return row === undefined
-      ? zero
-      : { inserted: Number(row.ins), updated: Number(row.upd), deleted: Number(row.del) };
-  };
-  return { users: pick("users"), user_attributes: pick("user_attributes"), user_grants: pick("user_grants") };
+  return Object.fromEntries(
+    result.rows.map((r) => [
+      r.relname,
+      { inserted: Number(r.ins), updated: Number(r.upd), deleted: Number(r.del) },
+    ]),
+  );
 }
 
-function same(a: WarehouseCounters, b: WarehouseCounters): boolean {
-  return warehouseTables.every(
-    (t) => a[t].inserted === b[t].inserted && a[t].updated === b[t].updated && a[t].deleted === b[t].deleted,
-  );
+function tablesOf(a: TableCounters, b: TableCounters): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+}
+
+function same(a: TableCounters, b: TableCounters): boolean {
+  return tablesOf(a, b).every((t) => {
+    const x = countersOf(a, t);
+    const y = countersOf(b, t);
+    return x.inserted === y.inserted && x.updated === y.updated && x.deleted === y.deleted;
+  });
 }
 
 /**
- * The warehouse tables' tuple counters once every other session of this database has gone and flushed
- * its statistics (the bench's own connections excepted). Backends publish their counters lazily (at most once a second, and at exit), so this
- * waits for the sync's connections to close and for two readings 1.2 s apart to agree.
+ * The tuple counters of schema zephr's tables once every other session of this database has gone and
+ * flushed its statistics (the bench's own connections excepted). Backends publish their counters
+ * lazily (at most once a second, and at exit), so this waits for the sync's connections to close and
+ * for two readings 1.2 s apart to agree.
  */
-export async function readSettledCounters(
-  client: pg.ClientBase,
-  timeoutMs = 30_000,
-): Promise<WarehouseCounters> {
+export async function readSettledCounters(client: pg.ClientBase, timeoutMs = 30_000): Promise<TableCounters> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const others = await client.query<{ n: number }>(
@@ -71,26 +79,28 @@ export async function readSettledCounters(
   }
 }
 
-/** after − before, per table. */
-export function subtractCounters(after: WarehouseCounters, before: WarehouseCounters): WarehouseCounters {
-  const diff = (a: TupleCounters, b: TupleCounters): TupleCounters => ({
-    inserted: a.inserted - b.inserted,
-    updated: a.updated - b.updated,
-    deleted: a.deleted - b.deleted,
-  });
-  return {
-    users: diff(after.users, before.users),
-    user_attributes: diff(after.user_attributes, before.user_attributes),
-    user_grants: diff(after.user_grants, before.user_grants),
-  };
+/** after − before, per table; tables whose counters did not move are left out. */
+export function subtractCounters(after: TableCounters, before: TableCounters): TableCounters {
+  const entries: [string, TupleCounters][] = [];
+  for (const table of tablesOf(after, before)) {
+    const a = countersOf(after, table);
+    const b = countersOf(before, table);
+    const diff = {
+      inserted: a.inserted - b.inserted,
+      updated: a.updated - b.updated,
+      deleted: a.deleted - b.deleted,
+    };
+    if (diff.inserted !== 0 || diff.updated !== 0 || diff.deleted !== 0) entries.push([table, diff]);
+  }
+  return Object.fromEntries(entries);
 }
 
-/** Tuples inserted + updated + deleted across the three tables. */
-export function totalTuples(counters: WarehouseCounters): number {
-  return warehouseTables.reduce(
-    (sum, t) => sum + counters[t].inserted + counters[t].updated + counters[t].deleted,
-    0,
-  );
+/** Tuples inserted + updated + deleted across the given tables (default: the three warehouse tables). */
+export function totalTuples(counters: TableCounters, tables: readonly string[] = warehouseTables): number {
+  return tables.reduce((sum, t) => {
+    const c = countersOf(counters, t);
+    return sum + c.inserted + c.updated + c.deleted;
+  }, 0);
 }
 
 /** The server's current WAL insert position as a byte number (cluster-wide). */
