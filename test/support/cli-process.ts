@@ -1,6 +1,10 @@
 import { spawn, type ChildProcessByStdio } from "node:child_process";
+import { join } from "node:path";
 import type { Readable } from "node:stream";
-import { cliPath } from "./spawn-cli.js";
+import { findPackageRoot } from "../../src/package-root.js";
+
+/** The built CLI (npm test builds first), exactly as `npx zephr-sync` runs it. */
+export const cliPath = join(findPackageRoot(), "dist", "src", "cli.js");
 
 export interface CliProcess {
   readonly child: ChildProcessByStdio<null, Readable, Readable>;
