@@ -1,7 +1,6 @@
-import type { OutgoingHttpHeaders } from "node:http";
 import { BodyWriter, type BodyCut } from "./body-writer.js";
 import { baseHeaders, acceptSigned, sendJson, type Exchange } from "./exchange.js";
-import type { Fault, FaultKind } from "./fault-queue.js";
+import { answerFault } from "./answer-fault.js";
 import type { SignatureVerifier } from "./signature-verifier.js";
 import { formatCsvField, type SimulatorStateEvents } from "./state-events-store.js";
 
@@ -24,7 +23,7 @@ export async function handleStateEventsRequest(
   exchange: Exchange,
 ): Promise<void> {
   const fault = context.stateEvents.faults.take(1);
-  if (fault !== undefined && answerFault(context, exchange, fault)) return;
+  if (fault !== undefined && answerFault(context, exchange, fault, "text/csv")) return;
   const cut: BodyCut | undefined =
     fault?.kind === "drop" || fault?.kind === "truncate" || fault?.kind === "stall" ? fault : undefined;
 
@@ -60,53 +59,4 @@ export async function handleStateEventsRequest(
     if (writer.shouldFlush && !(await writer.flush())) return;
   }
   await writer.end();
-}
-
-/** Answers the faults that replace the response entirely; false for those that only cut the body. */
-function answerFault(context: StateEventsEndpointContext, exchange: Exchange, fault: Fault): boolean {
-  const answer = (
-    status: number,
-    headers: OutgoingHttpHeaders,
-    body: string | Uint8Array,
-    kind: FaultKind,
-  ) => {
-    headers["content-length"] = Buffer.byteLength(body);
-    exchange.res.writeHead(status, headers);
-    exchange.record(status, kind);
-    exchange.res.end(body);
-  };
-  switch (fault.kind) {
-    case "refuse":
-      exchange.record(0, fault.kind);
-      exchange.req.socket.resetAndDestroy();
-      return true;
-    case "status": {
-      const body =
-        typeof fault.body === "string"
-          ? fault.body
-          : JSON.stringify(fault.body ?? { message: `Simulated status ${fault.status}.` });
-      const headers = baseHeaders(context, "application/json");
-      if (fault.retryAfterSeconds !== undefined) headers["retry-after"] = String(fault.retryAfterSeconds);
-      answer(fault.status, headers, body, fault.kind);
-      return true;
-    }
-    case "html":
-      answer(
-        200,
-        baseHeaders(context, "text/html; charset=utf-8"),
-        "<html><body>Bad Gateway</body></html>",
-        fault.kind,
-      );
-      return true;
-    case "empty":
-      answer(200, baseHeaders(context, "text/csv"), "", fault.kind);
-      return true;
-    case "raw":
-      answer(fault.status, baseHeaders(context, fault.contentType ?? "text/csv"), fault.body, fault.kind);
-      return true;
-    case "drop":
-    case "truncate":
-    case "stall":
-      return false;
-  }
 }
