@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { loadSyncConfig } from "../src/config.js";
 import { countTableRows } from "../src/db/table-counts.js";
-import { findLastSucceededRun } from "../src/db/sync-runs.js";
+import { listRecentRuns } from "../src/db/sync-runs.js";
 import { findPackageRoot } from "../src/package-root.js";
 import { startZephrSimulator, type ZephrSimulator } from "../src/simulator/index.js";
 import { applyIncrementalChanges } from "./apply-incremental-changes.js";
@@ -205,8 +205,9 @@ async function measureSyncRun(
     changedUserIds === undefined
       ? undefined
       : await countRowsWrittenForOthers(context.client, xidBefore, xidAfter, changedUserIds);
-  const run = await findLastSucceededRun(context.pool);
-  if (run === undefined) throw new Error(`${name}: zephr-sync exited 0 but recorded no succeeded run`);
+  const [run] = await listRecentRuns(context.pool, 1);
+  if (run?.status !== "succeeded")
+    throw new Error(`${name}: zephr-sync exited 0 but recorded no succeeded run`);
   say(`${name}: ${measured.stdout.trim()}`);
   return {
     name,

@@ -209,15 +209,6 @@ export async function findRun(pool: Pool, runId: string): Promise<RunRow | undef
   return record === undefined ? undefined : toRunRow(record);
 }
 
-/** The latest run that succeeded, or undefined (uses sync_runs_status_started_at_idx). */
-export async function findLastSucceededRun(pool: Pool): Promise<RunRow | undefined> {
-  const result = await pool.query<RunRecord>(
-    `select * from zephr.sync_runs where status = 'succeeded' order by started_at desc limit 1`,
-  );
-  const record = result.rows[0];
-  return record === undefined ? undefined : toRunRow(record);
-}
-
 /** How many runs the warehouse has recorded (0 for a fresh one, or one not migrated yet). */
 export async function countSyncRuns(pool: Pool): Promise<number> {
   const exists = await pool.query<{ found: boolean }>(

@@ -1,13 +1,17 @@
 import type { Pool } from "../db/pool.js";
 import { countTableRows, type TableCounts } from "../db/table-counts.js";
-import { findLastSucceededRun, listRecentRuns, type RunRow } from "../db/sync-runs.js";
+import { listRecentRuns, type RunRow } from "../db/sync-runs.js";
+import { findLastSuccessFinishedAt } from "../db/schedule-last-success.js";
 import { findWatermark, usersStream } from "../db/sync-watermarks.js";
 import { toDatabaseError } from "./database-errors.js";
 import { SyncError, findSqlState } from "../errors.js";
 
 export interface SyncStatus {
   readonly watermark: Date | null;
-  /** When the latest successful run finished. */
+  /**
+   * When the latest successful incremental or full run finished: backfills do not make the warehouse
+   * fresh, so they do not count (for `--max-age` either).
+   */
   readonly lastSuccessAt: Date | null;
   readonly runs: readonly RunRow[];
   readonly tables: TableCounts;
@@ -20,9 +24,9 @@ export async function readStatus(pool: Pool, runLimit: number): Promise<SyncStat
       findWatermark(pool, usersStream),
       listRecentRuns(pool, runLimit),
       countTableRows(pool),
-      findLastSucceededRun(pool),
+      findLastSuccessFinishedAt(pool, ["incremental", "full"]),
     ]);
-    return { watermark, lastSuccessAt: lastSuccess?.finishedAt ?? null, runs, tables };
+    return { watermark, lastSuccessAt: lastSuccess ?? null, runs, tables };
   } catch (error) {
     if (findSqlState(error) === "42P01" || findSqlState(error) === "3F000") {
       throw new SyncError(

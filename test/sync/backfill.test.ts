@@ -3,6 +3,7 @@ import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { findRun } from "../../src/db/sync-runs.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { waitFor } from "../support/wait-for.js";
+import { readStatus } from "../../src/sync/read-status.js";
 import { readRowVersions, readWarehouse } from "../support/warehouse-snapshot.js";
 import {
   expectFailed,
@@ -130,6 +131,13 @@ describe("backfills", () => {
     expect(outcome).toMatchObject({ kind: "backfill", watermarkAt: null });
     expect(fixture.exportRequests()[0]?.query).toContain("since=2020-01-01T00%3A00%3A00Z");
     expect(await findWatermark(fixture.db.pool, usersStream)).toEqual(watermark);
+  });
+
+  test("a backfill alone does not make the warehouse fresh for status --max-age", async () => {
+    expectSucceeded(await fixture.run({ kind: "since", since: new Date("2020-01-01T00:00:00Z") }));
+    expect((await readStatus(fixture.db.pool, 5)).lastSuccessAt).toBeNull();
+    expectSucceeded(await fixture.run());
+    expect((await readStatus(fixture.db.pool, 5)).lastSuccessAt).not.toBeNull();
   });
 
   test("a registration backfill walks its range window by window and a failed window resumes where it stopped", async () => {
