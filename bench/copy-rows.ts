@@ -22,6 +22,7 @@ export const copyTables = [
       "user_extra",
       "element_extra",
       "content_hash",
+      "last_changed_run_id",
     ],
     create: `create table ${copySchema}.users (
       user_id uuid primary key, email_address text, email_verified boolean, tracking_id text,
@@ -61,12 +62,3 @@ export const copyTables = [
 ] as const;
 
 export type CopyTableName = (typeof copyTables)[number]["name"];
-
-const special = /[\\\n\r\t]/g;
-const escapes: Readonly<Record<string, string>> = { "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t" };
-
-/** One field in COPY's text format: `\N` for null; backslash, newline, CR and tab escaped. */
-export function copyField(value: string | null): string {
-  if (value === null) return "\\N";
-  return value.replace(special, (c) => escapes[c] ?? c);
-}

@@ -1,10 +1,9 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { stringifyJson } from "../src/json/stringify-json.js";
 import type { UserSelection } from "../src/simulator/index.js";
 import { normalizeElement } from "../src/sync/normalize-element.js";
-import type { NormalizedUser } from "../src/sync/normalized-user.js";
-import { copyField, copyTables } from "./copy-rows.js";
+import { attributeLines, grantLine, userLine } from "../src/db/copy-lines.js";
+import { copyTables } from "./copy-rows.js";
 
 /** Rows written per table, plus what the export body amounts to. */
 export interface CopyFiles {
@@ -55,28 +54,8 @@ class BufferedFile {
   }
 }
 
-function json(value: unknown, user: NormalizedUser): string {
-  return copyField(stringifyJson(value, user.hasLossless));
-}
-
-function userLine(u: NormalizedUser): string {
-  const fields = [
-    copyField(u.userId),
-    copyField(u.emailAddress),
-    u.emailVerified === null ? "\\N" : u.emailVerified ? "t" : "f",
-    copyField(u.trackingId),
-    copyField(u.registeredAt),
-    copyField(u.registrationTenant),
-    json(u.identifiers, u),
-    json(u.attributes, u),
-    u.seqNo === null ? "\\N" : copyField(String(u.seqNo)),
-    json(u.userExtra, u),
-    json(u.elementExtra, u),
-    // bytea in hex input form; the backslash itself is escaped for COPY's text format.
-    "\\\\x" + u.contentHash,
-  ];
-  return fields.join("\t") + "\n";
-}
+/** The run id written in every user row (the sync writes its own run's). */
+const copyRunId = "1";
 
 /**
  * Writes the rows the sync would store for every user of `selection` (the same export: each element is
@@ -104,33 +83,18 @@ export function writeCopyFiles(selection: UserSelection, dir: string, grantTimez
         continue;
       }
       const user = outcome.user;
-      users.write(userLine(user));
+      users.write(userLine(user, copyRunId));
       userCount += 1;
-      const id = copyField(user.userId);
-      for (const [name, attribute] of Object.entries(user.attributes)) {
-        attributes.write(`${id}\t${copyField(name)}\t${json(attribute, user)}\n`);
-        attributeCount += 1;
-      }
+      const lines = attributeLines(user);
+      attributes.write(lines.text);
+      attributeCount += lines.count;
       for (const g of user.grants) {
         if (grantIds.has(g.grantId)) {
           duplicateGrants += 1;
           continue;
         }
         grantIds.add(g.grantId);
-        const fields = [
-          copyField(g.grantId),
-          id,
-          copyField(g.accountId),
-          copyField(g.entitlementType),
-          copyField(g.entitlementId),
-          copyField(g.productId),
-          copyField(g.expiryState),
-          copyField(g.startsAt),
-          copyField(g.endsAt),
-          copyField(g.createdAt),
-          json(g.extra, user),
-        ];
-        grants.write(fields.join("\t") + "\n");
+        grants.write(grantLine(user, g));
         grantCount += 1;
       }
     }

@@ -1,7 +1,7 @@
 import type { PoolClient } from "./pool.js";
 
 /**
- * Removes users marked deleted, with their attributes and grants (foreign keys cascade): for erasure
+ * Removes users marked deleted, with their attributes and grants (a trigger deletes those): for erasure
  * requests. Returns how many users were removed.
  */
 export async function purgeDeletedUsers(client: PoolClient): Promise<number> {

@@ -1,28 +1,17 @@
 import type { PoolClient } from "./pool.js";
 
 /**
- * Makes the grants of the given users exactly the rows given (JSON array, one row per grant_id), in one
- * statement: grants no longer listed for those users are deleted, new ones inserted, changed ones updated
- * (a grant listed under another user moves to that user), identical ones left alone. Returns how many
- * rows were written.
+ * Makes the grants of the staged users exactly the staged rows (stage-tables.ts, one row per grant_id),
+ * in one statement: grants no longer listed for those users are deleted, new ones inserted, changed ones updated
+ * (a grant listed under another user moves to that user), identical ones left alone. Only `existingIds` (staged
+ * users already in the warehouse) can have grants to delete. Returns how many rows were written.
  */
-export async function replaceUserGrants(
-  client: PoolClient,
-  userIds: readonly string[],
-  grantsJson: string,
-): Promise<number> {
+export async function replaceUserGrants(client: PoolClient, existingIds: readonly string[]): Promise<number> {
   const result = await client.query<{ written: number }>(
-    `with input as (
-       select t.*
-         from json_to_recordset($2::json) as t(
-                grant_id text, user_id uuid, account_id text, entitlement_type text, entitlement_id text,
-                product_id text, expiry_state text, starts_at timestamptz, ends_at timestamptz,
-                created_at timestamptz, grant_extra jsonb)
-     ),
-     removed as (
+    `with removed as (
        delete from zephr.user_grants g
         where g.user_id = any($1::uuid[])
-          and not exists (select 1 from input i where i.grant_id = g.grant_id)
+          and not exists (select 1 from pg_temp.zephr_stage_user_grants i where i.grant_id = g.grant_id)
        returning 1
      ),
      written as (
@@ -31,7 +20,7 @@ export async function replaceUserGrants(
          starts_at, ends_at, created_at, grant_extra)
        select grant_id, user_id, account_id, entitlement_type, entitlement_id, product_id, expiry_state,
               starts_at, ends_at, created_at, grant_extra
-         from input
+         from pg_temp.zephr_stage_user_grants
        on conflict (grant_id) do update set
          user_id = excluded.user_id,
          account_id = excluded.account_id,
@@ -52,7 +41,7 @@ export async function replaceUserGrants(
        returning 1
      )
      select ((select count(*) from removed) + (select count(*) from written))::int as written`,
-    [userIds, grantsJson],
+    [existingIds],
   );
   return result.rows[0]?.written ?? 0;
 }

@@ -1,11 +1,7 @@
 import pRetry from "p-retry";
 import type { Logger } from "../logger.js";
-import { stringifyJson } from "../json/stringify-json.js";
 import type { Pool } from "../db/pool.js";
 import { setAsynchronousCommit, withTransaction } from "../db/pool.js";
-import { upsertUsers } from "../db/users.js";
-import { replaceUserAttributes } from "../db/user-attributes.js";
-import { replaceUserGrants } from "../db/user-grants.js";
 import { insertRejects } from "../db/sync-rejects.js";
 import { addRunCounts, type RunCounts } from "../db/sync-runs.js";
 import { findUserHashes } from "../db/user-hashes.js";
@@ -15,56 +11,8 @@ import type { QueuedElement, UserBatch } from "./user-batch.js";
 import type { UserIdSet } from "./user-id-set.js";
 import { isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
 import { isUuid } from "./is-uuid.js";
-
-function userRow(user: NormalizedUser): Record<string, unknown> {
-  return {
-    user_id: user.userId,
-    email_address: user.emailAddress,
-    email_verified: user.emailVerified,
-    tracking_id: user.trackingId,
-    registered_at: user.registeredAt,
-    registration_tenant: user.registrationTenant,
-    identifiers: user.identifiers,
-    attributes: user.attributes,
-    seq_no: user.seqNo,
-    user_extra: user.userExtra,
-    element_extra: user.elementExtra,
-    content_hash: user.contentHash,
-  };
-}
-
-function attributeRows(users: readonly NormalizedUser[]): Record<string, unknown>[] {
-  const rows: Record<string, unknown>[] = [];
-  for (const user of users) {
-    for (const [name, value] of Object.entries(user.attributes))
-      rows.push({ user_id: user.userId, name, value });
-  }
-  return rows;
-}
-
-/** One row per grant id across the batch: a grant listed under two users goes to the later one. */
-function grantRows(users: readonly NormalizedUser[]): Record<string, unknown>[] {
-  const rows = new Map<string, Record<string, unknown>>();
-  for (const user of users) {
-    for (const grant of user.grants) {
-      rows.delete(grant.grantId);
-      rows.set(grant.grantId, {
-        grant_id: grant.grantId,
-        user_id: user.userId,
-        account_id: grant.accountId,
-        entitlement_type: grant.entitlementType,
-        entitlement_id: grant.entitlementId,
-        product_id: grant.productId,
-        expiry_state: grant.expiryState,
-        starts_at: grant.startsAt,
-        ends_at: grant.endsAt,
-        created_at: grant.createdAt,
-        grant_extra: grant.extra,
-      });
-    }
-  }
-  return [...rows.values()];
-}
+import { writeChangedUsers } from "./write-changed-users.js";
+import { describeError, findSqlState, sqlState } from "../errors.js";
 
 export interface LoadDeps {
   readonly pool: Pool;
@@ -81,7 +29,7 @@ export interface LoadDeps {
 interface SortedBatch {
   readonly changed: NormalizedUser[];
   /** Ids of changed users already in the warehouse: only their old attribute and grant rows can go. */
-  readonly existing: string[];
+  readonly existing: Set<string>;
   readonly rejects: { page: number; user_id: string | null; reason: string; element: string }[];
 }
 
@@ -92,7 +40,7 @@ interface SortedBatch {
 async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch> {
   const stored = await findUserHashes(deps.pool, [...batch.keyed.keys()]);
   const changed: NormalizedUser[] = [];
-  const existing: string[] = [];
+  const existing = new Set<string>();
   const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
   const validate = (element: QueuedElement) => {
     const outcome = normalizeElement(element.built, { grantTimezone: deps.grantTimezone }, element.hash);
@@ -112,7 +60,7 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
     deps.seen?.add(userId);
     const found = stored.get(userId);
     if (found?.hash === element.hash && !found.deleted) continue;
-    if (found !== undefined) existing.push(userId);
+    if (found !== undefined) existing.add(userId);
     validate(element);
   }
   for (const element of batch.unkeyed) validate(element);
@@ -135,40 +83,41 @@ export async function loadUserBatch(deps: LoadDeps, batch: UserBatch): Promise<R
   // The elements are not needed any more (a retry below reuses what was derived from them).
   batch.keyed.clear();
   batch.unkeyed.length = 0;
-  const lossless = changed.some((u) => u.hasLossless);
-  const usersJson = stringifyJson(changed.map(userRow), lossless);
-  const attributesJson = stringifyJson(attributeRows(changed), lossless);
-  const grantsJson = stringifyJson(grantRows(changed), lossless);
 
-  const attempt = () =>
+  const attempt = (copyNew: boolean) =>
     withTransaction(deps.pool, async (client) => {
       // Batches commit without waiting for the WAL flush: the run's final commit (which moves the
       // watermark) waits for its own, and WAL is flushed in order, so a crash can only lose batches of a
       // run whose watermark did not move, which the next run loads again.
       await setAsynchronousCommit(client);
-      const writtenIds = changed.length > 0 ? await upsertUsers(client, usersJson, deps.runId) : [];
-      let attributesWritten = 0;
-      let grantsWritten = 0;
-      if (writtenIds.length > 0) {
-        // New users have no old rows to remove: only existing ones go to the delete half.
-        attributesWritten = await replaceUserAttributes(client, existing, attributesJson);
-        grantsWritten = await replaceUserGrants(client, existing, grantsJson);
-      }
+      const written = await writeChangedUsers(client, changed, existing, deps.runId, copyNew);
       if (rejects.length > 0) await insertRejects(client, deps.runId, JSON.stringify(rejects));
       const counts: RunCounts = {
         pages: batch.pages,
         bytes: batch.bytes,
         usersReceived: batch.received,
-        usersWritten: writtenIds.length,
-        attributesWritten,
-        grantsWritten,
+        ...written,
         rejected: rejects.length,
       };
       await addRunCounts(client, deps.runId, counts);
       return counts;
     });
 
-  return withDatabaseRetries(deps, "loading a batch of users", attempt);
+  const load = async () => {
+    try {
+      return await attempt(true);
+    } catch (error) {
+      // A user, attribute or grant the comparison did not find was there after all (written by someone
+      // else meanwhile, or left behind by a truncate): upsert the whole batch instead.
+      if (findSqlState(error) !== sqlState.uniqueViolation) throw error;
+      deps.logger.warn(
+        { err: describeError(error) },
+        "a new row of the batch existed already; upserting the batch",
+      );
+      return attempt(false);
+    }
+  };
+  return withDatabaseRetries(deps, "loading a batch of users", load);
 }
 
 async function withDatabaseRetries<T>(deps: LoadDeps, doing: string, fn: () => Promise<T>): Promise<T> {

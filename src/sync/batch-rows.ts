@@ -1,0 +1,53 @@
+import { attributeLines, grantLine, userLine, type WarehouseRows } from "../db/copy-lines.js";
+import type { NormalizedGrant, NormalizedUser } from "./normalized-user.js";
+
+/** A batch's rows split by how they reach the warehouse. */
+export interface BatchRows {
+  /** Users the warehouse does not hold and their attributes: plain COPY. */
+  readonly added: Pick<WarehouseRows, "users" | "attributes">;
+  /** The other users and attributes, and every grant: staged, then upserted (stage-tables.ts). */
+  readonly staged: WarehouseRows;
+}
+
+interface OwnedGrant {
+  readonly user: NormalizedUser;
+  readonly grant: NormalizedGrant;
+}
+
+/** One grant per grant id: a grant listed under two users of the batch goes to the later one. */
+function latestGrants(users: readonly NormalizedUser[]): Map<string, OwnedGrant> {
+  const grants = new Map<string, OwnedGrant>();
+  for (const user of users) {
+    for (const grant of user.grants) {
+      grants.delete(grant.grantId);
+      grants.set(grant.grantId, { user, grant });
+    }
+  }
+  return grants;
+}
+
+/**
+ * The COPY text of a batch of changed users (no two with the same id), in arrival order. A user is
+ * `added` when the warehouse does not hold it. Grants are always upserted: a new user's grant may be
+ * stored under another user (the upsert moves it), and looking that up costs more than the upsert.
+ */
+export function toBatchRows(
+  users: readonly NormalizedUser[],
+  isStored: (userId: string) => boolean,
+  runId: string,
+): BatchRows {
+  const added = { users: [] as string[], attributes: [] as string[], grants: [] as string[] };
+  const staged = { users: [] as string[], attributes: [] as string[], grants: [] as string[] };
+  for (const user of users) {
+    const target = isStored(user.userId) ? staged : added;
+    target.users.push(userLine(user, runId));
+    target.attributes.push(attributeLines(user).text);
+  }
+  for (const { user, grant } of latestGrants(users).values()) staged.grants.push(grantLine(user, grant));
+  const join = (rows: typeof added): WarehouseRows => ({
+    users: rows.users.join(""),
+    attributes: rows.attributes.join(""),
+    grants: rows.grants.join(""),
+  });
+  return { added: join(added), staged: join(staged) };
+}
