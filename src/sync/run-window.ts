@@ -83,7 +83,10 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       "run started",
     );
     report({ type: "preparing", runId, kind: spec.kind, sinceAt: spec.window.sinceAt });
-    const seen = spec.reconcile === undefined ? undefined : new UserIdSet();
+    // A complete export remembers whom it listed, to mark the others deleted; when the warehouse holds
+    // no live user, nobody can be unlisted, and a first load remembers nobody.
+    const liveAtStart = spec.reconcile === undefined ? 0 : await countLiveUsers(pool);
+    const seen = liveAtStart === 0 ? undefined : UserIdSet.forExpected(liveAtStart);
     sink = new WarehouseSink({
       pool,
       runId,
@@ -101,7 +104,7 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     const finished = await withTransaction(pool, async (client) => {
       let usersDeleted = 0;
       let usersPurged = 0;
-      if (spec.reconcile !== undefined && seen !== undefined) {
+      if (seen !== undefined) {
         // Ids beyond what the guard below accepts are only counted, so memory stays bounded.
         const maxDeletions = Math.max(
           10,
@@ -118,8 +121,8 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
         for (let i = 0; i < ids.length; i += 10_000) {
           usersDeleted += await markUsersDeleted(client, ids.slice(i, i + 10_000), currentRunId);
         }
-        if (spec.reconcile.purgeDeleted) usersPurged = await purgeDeletedUsers(client);
       }
+      if (spec.reconcile?.purgeDeleted === true) usersPurged = await purgeDeletedUsers(client);
       await markRunSucceeded(client, currentRunId, usersDeleted);
       const current = await findWatermark(client, usersStream);
       const moveTo =
