@@ -9,20 +9,23 @@ interface Flight {
 
 /**
  * Gathers users into batches and loads each in the background while the next one is being parsed. Up to
- * `maxInFlight` loads run at once (each its own transaction and connection), so PostgreSQL writes one
- * batch while the next is compared and validated; a batch sharing a user with a load in flight waits for
- * it, so a user delivered twice ends as its later element. Memory stays flat whatever the export size:
- * at most `maxInFlight` batches loading and one filling. A failed load surfaces on the next
- * `next()`/`finish()`.
+ * `maxInFlight` loads run at once, so that PostgreSQL writes one batch while the next is compared and
+ * validated; each load gets the end of the one before it (`previous`) and writes only after it, so
+ * batches are written in the order they arrived: a user or grant delivered twice ends as its later
+ * element. A batch sharing a user with a load in flight starts after it, so that its comparison sees
+ * what that load wrote. Memory stays flat whatever the export size: at most `maxInFlight` batches
+ * loading and one filling. A failed load surfaces on the next `next()`/`finish()`.
  */
 export class BatchLoader {
   private current = new UserBatch();
   private readonly inFlight = new Set<Flight>();
+  /** The end of the load started last. */
+  private lastEnded: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
 
   constructor(
     private readonly batchSize: number,
-    private readonly load: (batch: UserBatch) => Promise<RunCounts>,
+    private readonly load: (batch: UserBatch, previous: Promise<void>) => Promise<RunCounts>,
     private readonly onLoaded: (counts: RunCounts) => void,
     private readonly maxInFlight = 2,
   ) {}
@@ -64,7 +67,7 @@ export class BatchLoader {
     this.throwIfFailed();
     const flight: Flight = {
       userIds,
-      ended: this.load(batch).then(
+      ended: this.load(batch, this.lastEnded).then(
         (counts) => {
           this.onLoaded(counts);
         },
@@ -74,6 +77,7 @@ export class BatchLoader {
       ),
     };
     this.inFlight.add(flight);
+    this.lastEnded = flight.ended;
     void flight.ended.then(() => this.inFlight.delete(flight));
   }
 

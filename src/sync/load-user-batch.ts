@@ -70,11 +70,16 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
 }
 
 /**
- * Loads one batch in one transaction: the users that changed (by content hash), then their attributes
- * and grants, the rejects, and the run's counters. Either all of it commits or none of it does;
- * transient database errors retry the whole transaction.
+ * Loads one batch in one transaction, once `previous` (the load of the batch before) has ended: the
+ * users that changed (by content hash), then their attributes and grants, the rejects, and the run's
+ * counters. Either all of it commits or none of it does; transient database errors retry the whole
+ * transaction.
  */
-export async function loadUserBatch(deps: LoadDeps, batch: UserBatch): Promise<RunCounts> {
+export async function loadUserBatch(
+  deps: LoadDeps,
+  batch: UserBatch,
+  previous: Promise<void> = Promise.resolve(),
+): Promise<RunCounts> {
   const { changed, existing, rejects } = await withDatabaseRetries(
     deps,
     "comparing a batch with the warehouse",
@@ -83,6 +88,8 @@ export async function loadUserBatch(deps: LoadDeps, batch: UserBatch): Promise<R
   // The elements are not needed any more (a retry below reuses what was derived from them).
   batch.keyed.clear();
   batch.unkeyed.length = 0;
+  // Batches are written in the order they arrived (the batch before may still be writing).
+  await previous;
 
   const attempt = (copyNew: boolean) =>
     withTransaction(deps.pool, async (client) => {

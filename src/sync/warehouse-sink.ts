@@ -32,8 +32,12 @@ export class WarehouseSink implements ExportSink {
     const { pool, runId, seen, logger, grantTimezone } = options;
     this.loader = new BatchLoader(
       options.batchSize,
-      (batch) =>
-        loadUserBatch({ pool, runId, seen, grantTimezone, retries: 3, retryMinMs: 200, logger }, batch),
+      (batch, previous) =>
+        loadUserBatch(
+          { pool, runId, seen, grantTimezone, retries: 3, retryMinMs: 200, logger },
+          batch,
+          previous,
+        ),
       (loaded) => {
         this.counts = addCounts(this.counts, loaded);
         logger.debug({ batch: loaded, total: this.counts }, "batch loaded");
