@@ -1,7 +1,7 @@
 import type { Pool, PoolClient } from "../db/pool.js";
 import { findUserHashes } from "../db/user-hashes.js";
-import type { BuiltValue } from "../zephr/json-value-builder.js";
 import type { PageResult } from "../zephr/export-pages.js";
+import type { ScannedElement } from "../zephr/scanned-element.js";
 import type { ExportSink } from "./export-sink.js";
 import { findUnlistedUsers } from "./find-unlisted-users.js";
 import { isUuid } from "./is-uuid.js";
@@ -37,12 +37,12 @@ export class DryRunSink implements ExportSink {
     this.seen = full ? new UserIdSet() : undefined;
   }
 
-  async accept(elements: readonly BuiltValue[], page: number): Promise<void> {
-    for (const built of elements) {
-      this.batch.add(peekUserId(built.value), {
-        built,
+  async accept(elements: readonly ScannedElement[], page: number): Promise<void> {
+    for (const scanned of elements) {
+      this.batch.add(peekUserId(scanned), {
+        scanned,
         page,
-        hash: computeSourceHash(built, this.grantTimezone),
+        hash: computeSourceHash(scanned.json, this.grantTimezone),
       });
     }
     if (this.batch.size >= this.batchSize) await this.compare();
@@ -85,7 +85,11 @@ export class DryRunSink implements ExportSink {
   }
 
   private isValid(element: PendingElement): boolean {
-    const outcome = normalizeElement(element.built, { grantTimezone: this.grantTimezone }, element.hash);
+    const outcome = normalizeElement(
+      element.scanned.build(),
+      { grantTimezone: this.grantTimezone },
+      element.hash,
+    );
     if (!outcome.ok && outcome.rejected.userId !== null && isUuid(outcome.rejected.userId)) {
       this.seen?.add(outcome.rejected.userId.toLowerCase());
     }

@@ -43,7 +43,11 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
   const existing = new Set<string>();
   const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
   const validate = (element: QueuedElement) => {
-    const outcome = normalizeElement(element.built, { grantTimezone: deps.grantTimezone }, element.hash);
+    const outcome = normalizeElement(
+      element.scanned.build(),
+      { grantTimezone: deps.grantTimezone },
+      element.hash,
+    );
     if (outcome.ok) {
       changed.push(outcome.user);
       return;

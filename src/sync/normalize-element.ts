@@ -231,7 +231,10 @@ export interface NormalizeOptions {
 export function normalizeElement(
   built: BuiltValue,
   options: NormalizeOptions,
-  contentHash: string = computeSourceHash(built, options.grantTimezone),
+  contentHash: string = computeSourceHash(
+    stringifyJson(built.value, built.hasLossless),
+    options.grantTimezone,
+  ),
 ): NormalizeOutcome {
   const element = built.value;
   const check = new Checker();

@@ -1,8 +1,9 @@
-import type { BuiltValue } from "../zephr/json-value-builder.js";
+import type { ScannedElement } from "../zephr/scanned-element.js";
 
 /** An element as received, waiting for its batch to be compared with the warehouse and loaded. */
 export interface PendingElement {
-  readonly built: BuiltValue;
+  /** Built (scanned.build()) only when its hash differs from the warehouse's. */
+  readonly scanned: ScannedElement;
   readonly page: number;
   /** computeSourceHash of the element. */
   readonly hash: string;
@@ -30,7 +31,12 @@ export class UserBatch {
   }
 
   add(userId: string | undefined, element: PendingElement): void {
-    const queued = { ...element, arrival: this.received };
+    const queued = {
+      scanned: element.scanned,
+      page: element.page,
+      hash: element.hash,
+      arrival: this.received,
+    };
     this.received += 1;
     if (userId === undefined) {
       this.unkeyed.push(queued);

@@ -1,8 +1,8 @@
 import type { Pool } from "../db/pool.js";
 import { zeroCounts, type RunCounts } from "../db/sync-runs.js";
 import type { Logger } from "../logger.js";
-import type { BuiltValue } from "../zephr/json-value-builder.js";
 import type { PageResult } from "../zephr/export-pages.js";
+import type { ScannedElement } from "../zephr/scanned-element.js";
 import { BatchLoader } from "./batch-loader.js";
 import type { ExportSink } from "./export-sink.js";
 import { loadUserBatch } from "./load-user-batch.js";
@@ -21,8 +21,9 @@ export interface WarehouseSinkOptions {
 }
 
 /**
- * Hashes elements as they arrive and loads them batch by batch, one transaction each, while the next
- * batch parses; validation happens at load time, only for users whose hash changed.
+ * Hashes elements as they arrive (their scanned text) and loads them batch by batch, one transaction
+ * each, while the next batch parses; building and validation happen at load time, only for users whose
+ * hash changed.
  */
 export class WarehouseSink implements ExportSink {
   counts: RunCounts = zeroCounts;
@@ -45,13 +46,13 @@ export class WarehouseSink implements ExportSink {
     );
   }
 
-  async accept(elements: readonly BuiltValue[], page: number): Promise<void> {
+  async accept(elements: readonly ScannedElement[], page: number): Promise<void> {
     const batch = this.loader.batch;
-    for (const built of elements) {
-      batch.add(peekUserId(built.value), {
-        built,
+    for (const scanned of elements) {
+      batch.add(peekUserId(scanned), {
+        scanned,
         page,
-        hash: computeSourceHash(built, this.options.grantTimezone),
+        hash: computeSourceHash(scanned.json, this.options.grantTimezone),
       });
     }
     await this.loader.next();

@@ -1,11 +1,10 @@
 import { StringDecoder } from "node:string_decoder";
-import { jsonParser } from "stream-json/core/parser.js";
-import { getManyValues, isMany, none } from "stream-chain/core";
 import { SyncError, describeError } from "../errors.js";
-import { JsonValueBuilder, type BuiltValue, type JsonToken } from "./json-value-builder.js";
-
-/** How deep an element may nest before it is rejected (Zephr's elements need about 5 levels). */
-export const maxElementDepth = 64;
+import { ElementScanner } from "./element-scanner.js";
+import { JsonTokenizer } from "./json-tokenizer.js";
+import { JsonValueBuilder, type JsonToken } from "./json-value-builder.js";
+import { maxElementDepth } from "./max-element-depth.js";
+import type { ScannedElement } from "./scanned-element.js";
 
 /** What the envelope said about paging, known once the body has been read. */
 export interface EnvelopeSummary {
@@ -26,7 +25,7 @@ type State =
   | "array" // inside the bare array (or inside results), between elements
   | "objectKey" // at depth 1 of the object envelope, expecting a key or the end
   | "objectValue" // after a key at depth 1, expecting its value
-  | "element" // building an element
+  | "element" // scanning an element
   | "sideValue" // building meta or links
   | "skipValue" // skipping an unknown top-level value
   | "done";
@@ -34,19 +33,20 @@ type State =
 /**
  * Turns the text of one export page into its elements, one chunk at a time, without holding the page:
  * a token-level state machine over stream-json's parser that accepts a bare array, the `results`
- * envelope, and `results` nested as arrays of arrays (flattened). Elements come out as built JSON
- * values, scalars included: validating them is the caller's job.
+ * envelope, and `results` nested as arrays of arrays (flattened). Elements come out scanned (their JSON
+ * text; the value is built on demand), scalars included: validating them is the caller's job. `meta`
+ * and `links` are small and built as they come.
  */
 export class ExportBodyParser {
-  // A stream-chain flushable: called with text per chunk, and with `none` once to flush the end.
-  private readonly tokenize = jsonParser({ streamValues: false }) as (input: string | typeof none) => unknown;
+  private readonly tokenizer = new JsonTokenizer();
   private readonly decoder = new StringDecoder("utf8");
   private state: State = "start";
   private kind: "array" | "object" | undefined;
   /** Depth of nested arrays we are flattening inside the bare array or `results` (1 = the list itself). */
   private listDepth = 0;
   private currentKey: string | null = null;
-  private builder = new JsonValueBuilder(maxElementDepth);
+  private readonly scanner = new ElementScanner(maxElementDepth);
+  private sideBuilder = new JsonValueBuilder(maxElementDepth);
   private skipDepth = 0;
   private sawResults = false;
   private links: unknown;
@@ -56,7 +56,7 @@ export class ExportBodyParser {
   bytes = 0;
 
   /** Feeds a chunk of the body; returns the elements completed by it. */
-  write(chunk: Buffer): BuiltValue[] {
+  write(chunk: Buffer): ScannedElement[] {
     this.bytes += chunk.length;
     let text = this.decoder.write(chunk);
     if (this.atStart && text.length > 0) {
@@ -67,7 +67,7 @@ export class ExportBodyParser {
   }
 
   /** Ends the body; throws EXPORT_MALFORMED when it was not one complete export document. */
-  end(): { readonly elements: BuiltValue[]; readonly summary: EnvelopeSummary } {
+  end(): { readonly elements: ScannedElement[]; readonly summary: EnvelopeSummary } {
     if (this.state === "start" && this.bytes === 0) {
       throw new SyncError(
         "EXPORT_MALFORMED",
@@ -106,13 +106,11 @@ export class ExportBodyParser {
     };
   }
 
-  private feed(text: string, last = false): BuiltValue[] {
-    const out: BuiltValue[] = [];
-    let produced: unknown;
+  private feed(text: string, last = false): ScannedElement[] {
+    const out: ScannedElement[] = [];
     try {
-      if (text.length > 0) produced = this.tokenize(text);
-      this.take(produced, out);
-      if (last) this.take(this.tokenize(none), out);
+      this.take(this.tokenizer.write(text), out);
+      if (last) this.take(this.tokenizer.end(), out);
     } catch (error) {
       if (error instanceof SyncError) throw error;
       throw new SyncError("EXPORT_MALFORMED", `The export body is not valid JSON: ${describeError(error)}.`, {
@@ -122,13 +120,23 @@ export class ExportBodyParser {
     return out;
   }
 
-  private take(produced: unknown, out: BuiltValue[]): void {
-    if (produced === none || produced === undefined) return;
-    const tokens = isMany(produced) ? (getManyValues(produced) as JsonToken[]) : [produced as JsonToken];
-    for (const token of tokens) this.step(token, out);
+  private take(tokens: readonly JsonToken[], out: ScannedElement[]): void {
+    for (const token of tokens) {
+      // Nearly every token is inside an element: straight to the scanner (the hot loop).
+      if (this.state === "element") this.scan(token, out);
+      else this.step(token, out);
+    }
   }
 
-  private step(token: JsonToken, out: BuiltValue[]): void {
+  private scan(token: JsonToken, out: ScannedElement[]): void {
+    const element = this.scanner.consume(token);
+    if (element !== undefined) {
+      out.push(element);
+      this.state = "array";
+    }
+  }
+
+  private step(token: JsonToken, out: ScannedElement[]): void {
     switch (this.state) {
       case "start":
         if (token.name === "startArray") {
@@ -148,14 +156,9 @@ export class ExportBodyParser {
       case "array":
         this.stepInList(token, out);
         return;
-      case "element": {
-        const built = this.builder.consume(token);
-        if (built !== undefined) {
-          out.push(built);
-          this.state = "array";
-        }
+      case "element":
+        this.scan(token, out);
         return;
-      }
       case "objectKey":
         if (token.name === "keyValue") {
           this.currentKey = token.value as string;
@@ -168,7 +171,7 @@ export class ExportBodyParser {
         this.startObjectValue(token);
         return;
       case "sideValue": {
-        const built = this.builder.consume(token);
+        const built = this.sideBuilder.consume(token);
         if (built !== undefined) this.storeSideValue(built.value);
         return;
       }
@@ -183,7 +186,7 @@ export class ExportBodyParser {
     }
   }
 
-  private stepInList(token: JsonToken, out: BuiltValue[]): void {
+  private stepInList(token: JsonToken, out: ScannedElement[]): void {
     if (token.name === "startArray") {
       this.listDepth += 1; // results nested as arrays of arrays: flatten
       return;
@@ -193,8 +196,8 @@ export class ExportBodyParser {
       if (this.listDepth === 0) this.state = this.kind === "array" ? "done" : "objectKey";
       return;
     }
-    const built = this.builder.consume(token);
-    if (built !== undefined) out.push(built);
+    const element = this.scanner.consume(token);
+    if (element !== undefined) out.push(element);
     else this.state = "element";
   }
 
@@ -211,8 +214,8 @@ export class ExportBodyParser {
     }
     if (key === "links" || key === "meta") {
       this.state = "sideValue";
-      this.builder = new JsonValueBuilder(maxElementDepth);
-      const built = this.builder.consume(token);
+      this.sideBuilder = new JsonValueBuilder(maxElementDepth);
+      const built = this.sideBuilder.consume(token);
       if (built !== undefined) this.storeSideValue(built.value);
       return;
     }
@@ -230,7 +233,7 @@ export class ExportBodyParser {
   private storeSideValue(value: unknown): void {
     if (this.currentKey === "links") this.links = value;
     else this.meta = value;
-    this.builder = new JsonValueBuilder(maxElementDepth);
+    this.sideBuilder = new JsonValueBuilder(maxElementDepth);
     this.state = "objectKey";
   }
 }

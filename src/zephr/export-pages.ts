@@ -1,10 +1,10 @@
 import { SyncError } from "../errors.js";
 import type { ZephrConfig } from "../config.js";
 import { ExportBodyParser, type EnvelopeSummary } from "./export-body-parser.js";
-import type { BuiltValue } from "./json-value-builder.js";
 import { buildExportQuery, userExportPath, type ExportWindow } from "./export-query.js";
 import { openSignedGet, type HttpDeps } from "./open-export-page.js";
 import { retryTransient } from "./retry-transient.js";
+import type { ScannedElement } from "./scanned-element.js";
 
 export interface PageResult {
   readonly page: number;
@@ -22,7 +22,7 @@ export interface ExportPagesHooks {
    * One chunk of a page was read (`bytes` long) and completed these elements. May wait (backpressure:
    * the body is not read meanwhile).
    */
-  readonly onChunk: (elements: readonly BuiltValue[], page: number, bytes: number) => Promise<void>;
+  readonly onChunk: (elements: readonly ScannedElement[], page: number, bytes: number) => Promise<void>;
   /** A page was read completely. */
   readonly onPage: (result: PageResult) => Promise<void>;
   /** A page attempt failed and will be tried again after `delayMs`. */
@@ -35,14 +35,6 @@ export interface ExportPagesDeps {
   readonly http: HttpDeps;
   readonly sleep: (ms: number) => Promise<void>;
   readonly signal?: AbortSignal;
-}
-
-function fingerprintOf(built: BuiltValue | undefined): string {
-  const element = built?.value;
-  if (typeof element !== "object" || element === null) return "";
-  const user = (element as { user?: unknown }).user;
-  const id = typeof user === "object" && user !== null ? (user as { user_id?: unknown }).user_id : undefined;
-  return typeof id === "string" ? id : "";
 }
 
 /**
@@ -75,22 +67,23 @@ export async function exportPages(
     }
     const parser = new ExportBodyParser();
     let elements = 0;
-    let first: BuiltValue | undefined;
-    let last: BuiltValue | undefined;
-    const deliver = async (built: BuiltValue[], bytes: number) => {
-      if (built.length > 0) {
-        first ??= built[0];
-        last = built[built.length - 1];
-        elements += built.length;
+    let first: ScannedElement | undefined;
+    let last: ScannedElement | undefined;
+    const deliver = async (scanned: ScannedElement[], bytes: number) => {
+      if (scanned.length > 0) {
+        first ??= scanned[0];
+        last = scanned[scanned.length - 1];
+        elements += scanned.length;
       }
-      await hooks.onChunk(built, page, bytes);
+      await hooks.onChunk(scanned, page, bytes);
     };
     for await (const chunk of opened.body) await deliver(parser.write(chunk), chunk.length);
     const ended = parser.end();
     await deliver(ended.elements, 0);
     return {
       result: { page, elements, bytes: parser.bytes, summary: ended.summary },
-      fingerprint: `${elements}:${fingerprintOf(first)}:${fingerprintOf(last)}`,
+      // element.user.user_id (when a string) of the first and last element.
+      fingerprint: `${elements}:${first?.userId ?? ""}:${last?.userId ?? ""}`,
     };
   };
 

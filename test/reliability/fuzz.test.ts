@@ -4,8 +4,10 @@ import { SeededRandom } from "../../src/simulator/index.js";
 import { isUuid } from "../../src/sync/is-uuid.js";
 import { normalizeElement } from "../../src/sync/normalize-element.js";
 import type { NormalizeOutcome } from "../../src/sync/normalized-user.js";
+import { peekUserId } from "../../src/sync/source-hash.js";
 import { ExportBodyParser } from "../../src/zephr/export-body-parser.js";
 import { tooDeep, type BuiltValue } from "../../src/zephr/json-value-builder.js";
+import type { ScannedElement } from "../../src/zephr/scanned-element.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { ExportMutator, type MutatedBody } from "../support/export-mutator.js";
 import { resetWarehouse } from "../support/reset-warehouse.js";
@@ -103,16 +105,29 @@ function sameJson(ours: unknown, theirs: unknown, depth = 0): boolean {
 }
 
 /** Feeds the body to a parser in random chunks (splitting multi-byte characters too). */
-function parseInRandomChunks(body: Buffer, random: SeededRandom): BuiltValue[] {
+function parseInRandomChunks(body: Buffer, random: SeededRandom): ScannedElement[] {
   const parser = new ExportBodyParser();
-  const built: BuiltValue[] = [];
+  const scanned: ScannedElement[] = [];
   for (let at = 0; at < body.length;) {
     const size = 1 + random.nextInt(random.chance(0.2) ? 8 : 4096);
-    built.push(...parser.write(body.subarray(at, at + size)));
+    scanned.push(...parser.write(body.subarray(at, at + size)));
     at += size;
   }
-  built.push(...parser.end().elements);
-  return built;
+  scanned.push(...parser.end().elements);
+  return scanned;
+}
+
+/** What the scan noted without building must agree with the built value; returns the problems found. */
+function checkScan(scanned: ScannedElement, built: BuiltValue): string[] {
+  const problems: string[] = [];
+  const user = isObject(built.value) ? built.value.user : undefined;
+  const id = isObject(user) ? user.user_id : undefined;
+  if (scanned.userId !== (typeof id === "string" ? id : undefined)) problems.push("user_id differs");
+  if (peekUserId(scanned) !== keyOf(built.value)) problems.push("the batch key differs");
+  if (scanned.hasLossless !== built.hasLossless) problems.push("hasLossless differs");
+  if (scanned.hasTooDeep !== built.hasTooDeep) problems.push("hasTooDeep differs");
+  if (!sameJson(built.value, JSON.parse(scanned.text))) problems.push("the text is not the element");
+  return problems;
 }
 
 /** A string PostgreSQL cannot store: NUL, or a lone surrogate. */
@@ -206,9 +221,9 @@ function keyOf(element: unknown): string | undefined {
 function runPureCase(n: number, mutated: MutatedBody): PureResult {
   const where = `seed ${seed}, case ${n} (${mutated.description})`;
   const oracle = oracleOf(mutated.body);
-  let built: BuiltValue[];
+  let scanned: ScannedElement[];
   try {
-    built = parseInRandomChunks(mutated.body, new SeededRandom(n));
+    scanned = parseInRandomChunks(mutated.body, new SeededRandom(n));
   } catch (error) {
     if (!(error instanceof SyncError) || error.code !== "EXPORT_MALFORMED") {
       throw new Error(`${where}: the parser threw something other than EXPORT_MALFORMED: ${String(error)}`);
@@ -220,6 +235,11 @@ function runPureCase(n: number, mutated: MutatedBody): PureResult {
     return { oracle: oracle.kind, outcomes: [], keys: [] };
   }
   if (oracle.kind === "malformed") throw new Error(`${where}: the parser accepted what JSON.parse does not`);
+  const built = scanned.map((s) => s.build());
+  scanned.forEach((s, i) => {
+    const problems = checkScan(s, built[i] ?? { value: undefined, hasLossless: false, hasTooDeep: false });
+    if (problems.length > 0) throw new Error(`${where}: element ${i} as scanned: ${problems.join("; ")}`);
+  });
   if (oracle.kind === "export") {
     if (built.length !== oracle.elements.length) {
       throw new Error(

@@ -8,10 +8,10 @@ function parseInChunks(text: string, chunkBytes: number) {
   const bytes = Buffer.from(text, "utf8");
   const elements: unknown[] = [];
   for (let i = 0; i < bytes.length; i += chunkBytes) {
-    elements.push(...parser.write(bytes.subarray(i, i + chunkBytes)).map((b) => b.value));
+    elements.push(...parser.write(bytes.subarray(i, i + chunkBytes)).map((e) => e.build().value));
   }
   const end = parser.end();
-  elements.push(...end.elements.map((b) => b.value));
+  elements.push(...end.elements.map((e) => e.build().value));
   return { elements, summary: end.summary, bytes: parser.bytes };
 }
 
@@ -66,7 +66,7 @@ describe("the export body parser", () => {
       Buffer.from('"}]'),
     ]);
     const parser = new ExportBodyParser();
-    const elements = [...parser.write(body), ...parser.end().elements].map((e) => e.value);
+    const elements = [...parser.write(body), ...parser.end().elements].map((e) => e.build().value);
     expect(elements).toEqual([{ x: "\ufffd" }]);
   });
 
