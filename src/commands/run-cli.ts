@@ -7,7 +7,6 @@ import { parseDurationMs } from "../duration.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
 import { helpText } from "./help-text.js";
 import { migrateCommand } from "./migrate-command.js";
-import { scheduleCommand } from "./schedule-command.js";
 import { syncCommand } from "./run-command.js";
 import { BackfillUsageError, parseBackfillArgs } from "./parse-backfill-args.js";
 import { statusCommand } from "./status-command.js";
@@ -103,9 +102,12 @@ async function dispatch(args: readonly string[], context: CommandContext): Promi
     case "migrate":
       allowOnly(command, values, []);
       return migrateCommand(context);
-    case "schedule":
+    case "schedule": {
       allowOnly(command, values, []);
+      // The scheduler's modules (node-cron, prom-client) load only for it, not for every run.
+      const { scheduleCommand } = await import("./schedule-command.js");
       return scheduleCommand(context);
+    }
     default:
       throw new UsageError(`unknown command '${command}'`);
   }

@@ -1,6 +1,5 @@
 import { readdir } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { runner } from "node-pg-migrate";
 import type pg from "pg";
 import { findPackageRoot } from "../package-root.js";
 
@@ -22,6 +21,8 @@ export interface MigrationOutcome {
  */
 export async function migrateDatabase(client: pg.ClientBase): Promise<MigrationOutcome> {
   if (await isUpToDate(client)) return { applied: [] };
+  // Loaded only when needed: most runs find nothing to apply, and it is the slowest module to load.
+  const { runner } = await import("node-pg-migrate");
   const applied = await runner({
     dbClient: client,
     dir: migrationsDir,
