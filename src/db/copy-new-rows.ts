@@ -9,10 +9,10 @@ const copyAttributes = "copy zephr.user_attributes (user_id, name, value) from s
 
 /**
  * Loads users the warehouse does not hold yet and their attributes by plain COPY into the tables:
- * nothing to compare, so nothing but the insert itself. first_seen_at and
- * last_changed_at take their default, the transaction's start, as the upsert's now() does. A row that
- * exists after all fails the COPY with unique_violation (23505), and the caller loads the batch again
- * by upsert. Returns the rows copied per table.
+ * nothing to compare, so nothing but the insert itself. first_seen_at and last_changed_at take their
+ * default, the transaction's start, as the upsert's now() does. A row that exists after all fails the
+ * COPY with unique_violation (23505), and the caller loads the batch again by upsert. Returns the rows
+ * copied per table.
  */
 export async function copyNewRows(
   client: PoolClient,

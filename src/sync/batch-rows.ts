@@ -36,18 +36,17 @@ export function toBatchRows(
   isStored: (userId: string) => boolean,
   runId: string,
 ): BatchRows {
-  const added = { users: [] as string[], attributes: [] as string[], grants: [] as string[] };
-  const staged = { users: [] as string[], attributes: [] as string[], grants: [] as string[] };
+  const added = { users: [] as string[], attributes: [] as string[] };
+  const staged = { users: [] as string[], attributes: [] as string[] };
   for (const user of users) {
     const target = isStored(user.userId) ? staged : added;
     target.users.push(userLine(user, runId));
     target.attributes.push(attributeLines(user).text);
   }
-  for (const { user, grant } of latestGrants(users).values()) staged.grants.push(grantLine(user, grant));
-  const join = (rows: typeof added): WarehouseRows => ({
-    users: rows.users.join(""),
-    attributes: rows.attributes.join(""),
-    grants: rows.grants.join(""),
-  });
-  return { added: join(added), staged: join(staged) };
+  const grants: string[] = [];
+  for (const { user, grant } of latestGrants(users).values()) grants.push(grantLine(user, grant));
+  return {
+    added: { users: added.users.join(""), attributes: added.attributes.join("") },
+    staged: { users: staged.users.join(""), attributes: staged.attributes.join(""), grants: grants.join("") },
+  };
 }

@@ -118,7 +118,7 @@ export async function loadUserBatch(
     try {
       return await attempt(true);
     } catch (error) {
-      // A user, attribute or grant the comparison did not find was there after all (written by someone
+      // A user or attribute row the comparison did not find was there after all (written by someone
       // else meanwhile, or left behind by a truncate): upsert the whole batch instead.
       if (findSqlState(error) !== sqlState.uniqueViolation) throw error;
       deps.logger.warn(
