@@ -1,9 +1,10 @@
 import type { PoolClient } from "./pool.js";
 
 /**
- * Makes the attributes of the staged users exactly the staged rows (stage-tables.ts), in one statement: rows no longer present are deleted, new ones inserted, changed values updated,
- * identical ones left alone. Only `existingIds` (staged users already in the warehouse) can have rows
- * to delete. Returns how many rows were written (inserted, updated or deleted).
+ * Makes the attributes of the staged users exactly the staged rows (stage-tables.ts), in one
+ * statement: rows no longer present are deleted, new ones inserted, changed values updated, identical
+ * ones left alone. Only `existingIds` (staged users already in the warehouse) can have rows to delete.
+ * Returns how many rows were written (inserted, updated or deleted).
  */
 export async function replaceUserAttributes(
   client: PoolClient,
@@ -13,7 +14,8 @@ export async function replaceUserAttributes(
     `with removed as (
        delete from zephr.user_attributes a
         where a.user_id = any($1::uuid[])
-          and not exists (select 1 from pg_temp.zephr_stage_user_attributes i where i.user_id = a.user_id and i.name = a.name)
+          and not exists (
+                select 1 from pg_temp.zephr_stage_user_attributes i where i.user_id = a.user_id and i.name = a.name)
        returning 1
      ),
      written as (

@@ -2,9 +2,10 @@ import type { PoolClient } from "./pool.js";
 
 /**
  * Makes the grants of the staged users exactly the staged rows (stage-tables.ts, one row per grant_id),
- * in one statement: grants no longer listed for those users are deleted, new ones inserted, changed ones updated
- * (a grant listed under another user moves to that user), identical ones left alone. Only `existingIds` (staged
- * users already in the warehouse) can have grants to delete. Returns how many rows were written.
+ * in one statement: grants no longer listed for those users are deleted, new ones inserted, changed ones
+ * updated (a grant listed under another user moves to that user), identical ones left alone. Only
+ * `existingIds` (staged users already in the warehouse) can have grants to delete. Returns how many rows
+ * were written.
  */
 export async function replaceUserGrants(client: PoolClient, existingIds: readonly string[]): Promise<number> {
   const result = await client.query<{ written: number }>(
