@@ -42,7 +42,8 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
   const changed: NormalizedUser[] = [];
   const existing = new Set<string>();
   const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
-  const validate = (element: QueuedElement) => {
+  /** Validates an element into `changed` or the rejects; true when it was valid. */
+  const validate = (element: QueuedElement): boolean => {
     const outcome = normalizeElement(
       element.scanned.build(),
       { grantTimezone: deps.grantTimezone },
@@ -50,7 +51,7 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
     );
     if (outcome.ok) {
       changed.push(outcome.user);
-      return;
+      return true;
     }
     const { userId, reasons, element: text } = outcome.rejected;
     rejected.push({
@@ -59,13 +60,14 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
     });
     // A user with one bad field exists all the same and must not be marked deleted.
     if (userId !== null && isUuid(userId)) deps.seen?.add(userId.toLowerCase());
+    return false;
   };
   for (const [userId, element] of batch.keyed) {
     deps.seen?.add(userId);
     const found = stored.get(userId);
     if (found?.hash === element.hash && !found.deleted) continue;
-    if (found !== undefined) existing.add(userId);
-    validate(element);
+    // A stored user whose new element is rejected keeps what the warehouse has: its rows are not touched.
+    if (validate(element) && found !== undefined) existing.add(userId);
   }
   for (const element of batch.unkeyed) validate(element);
   // Rejects keep the order they arrived in, for whoever reads zephr.sync_rejects.

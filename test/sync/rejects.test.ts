@@ -1,4 +1,5 @@
-import { generateUser } from "../../src/simulator/index.js";
+import { generateUser, generateUserId, withAttribute } from "../../src/simulator/index.js";
+import { readWarehouse } from "../support/warehouse-snapshot.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { expectSucceeded, startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 
@@ -58,5 +59,30 @@ describe("elements that fail validation", () => {
     );
     expect(names.rows.map((r) => r.name)).toEqual(['a"b', "name'); drop table zephr.users; --"]);
     expect(await findWatermark(fixture.db.pool, usersStream)).not.toBeNull();
+  });
+
+  test("a stored user whose new element is rejected keeps what the warehouse had for it", async () => {
+    const store = fixture.simulator.store;
+    const rejectedId = generateUserId(4, 3);
+    const changedId = generateUserId(5, 3);
+    const rowsOf = async (id: string) => {
+      const warehouse = await readWarehouse(fixture.db.pool);
+      return {
+        users: warehouse.users.filter((u) => u.user_id === id),
+        attributes: warehouse.attributes.filter((a) => a.user_id === id),
+        grants: warehouse.grants.filter((g) => g.user_id === id),
+      };
+    };
+    const before = await rowsOf(rejectedId);
+    expect(before.attributes.length).toBeGreaterThan(0);
+    // In the same batch: one user changes validly, the other arrives with an impossible date.
+    store.update(changedId, (element) => withAttribute(element, "country", "IS"));
+    store.update(rejectedId, (element) => {
+      const broken = withAttribute(element, "country", "NO") as { user: Record<string, unknown> };
+      return { ...broken, user: { ...broken.user, registered: "2021-02-30T25:00:00Z" } };
+    });
+    const outcome = expectSucceeded(await fixture.run({ kind: "full" }));
+    expect(outcome.counts).toMatchObject({ rejected: 6, usersWritten: 1 });
+    expect(await rowsOf(rejectedId)).toEqual(before);
   });
 });
