@@ -6,7 +6,6 @@ import type { ExportSink } from "./export-sink.js";
 import { findUnlistedUsers } from "./find-unlisted-users.js";
 import { isUuid } from "./is-uuid.js";
 import { normalizeElement } from "./normalize-element.js";
-import { computeSourceHash, peekUserId } from "./source-hash.js";
 import type { DryRunReport } from "./sync-request.js";
 import { UserBatch, type PendingElement } from "./user-batch.js";
 import { UserIdSet } from "./user-id-set.js";
@@ -38,13 +37,7 @@ export class DryRunSink implements ExportSink {
   }
 
   async accept(elements: readonly ScannedElement[], page: number): Promise<void> {
-    for (const scanned of elements) {
-      this.batch.add(peekUserId(scanned), {
-        scanned,
-        page,
-        hash: computeSourceHash(scanned.json, this.grantTimezone),
-      });
-    }
+    this.batch.addScanned(elements, page, this.grantTimezone);
     if (this.batch.size >= this.batchSize) await this.compare();
   }
 

@@ -84,7 +84,7 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
 export async function loadUserBatch(
   deps: LoadDeps,
   batch: UserBatch,
-  previous: Promise<void> = Promise.resolve(),
+  previous: Promise<void>,
 ): Promise<RunCounts> {
   const { changed, existing, rejects } = await withDatabaseRetries(
     deps,

@@ -1,4 +1,5 @@
 import type { ScannedElement } from "../zephr/scanned-element.js";
+import { computeSourceHash, peekUserId } from "./source-hash.js";
 
 /** An element as received, waiting for its batch to be compared with the warehouse and loaded. */
 export interface PendingElement {
@@ -28,6 +29,13 @@ export class UserBatch {
 
   get size(): number {
     return this.keyed.size + this.unkeyed.length;
+  }
+
+  /** Adds elements of a page as they arrive, each keyed by its user id and hashed (computeSourceHash). */
+  addScanned(elements: readonly ScannedElement[], page: number, grantTimezone: string): void {
+    for (const scanned of elements) {
+      this.add(peekUserId(scanned), { scanned, page, hash: computeSourceHash(scanned.json, grantTimezone) });
+    }
   }
 
   add(userId: string | undefined, element: PendingElement): void {

@@ -7,7 +7,6 @@ import { BatchLoader } from "./batch-loader.js";
 import type { ExportSink } from "./export-sink.js";
 import { loadUserBatch } from "./load-user-batch.js";
 import { addCounts } from "./run-counts.js";
-import { computeSourceHash, peekUserId } from "./source-hash.js";
 import type { UserIdSet } from "./user-id-set.js";
 
 export interface WarehouseSinkOptions {
@@ -47,14 +46,7 @@ export class WarehouseSink implements ExportSink {
   }
 
   async accept(elements: readonly ScannedElement[], page: number): Promise<void> {
-    const batch = this.loader.batch;
-    for (const scanned of elements) {
-      batch.add(peekUserId(scanned), {
-        scanned,
-        page,
-        hash: computeSourceHash(scanned.json, this.options.grantTimezone),
-      });
-    }
+    this.loader.batch.addScanned(elements, page, this.options.grantTimezone);
     await this.loader.next();
   }
 

@@ -31,15 +31,12 @@ export async function writeChangedUsers(
   const rows = toBatchRows(changed, isStored, runId);
   const copied = await copyNewRows(client, rows.added);
   const existing = copyNew ? [...stored] : changed.map((user) => user.userId);
+  // The staged users are exactly `existing`: users the warehouse held, the only ones with rows to delete.
+  const hasStored = existing.length > 0;
   return withStagedRows(client, rows.staged, async () => {
-    const upserted = rows.staged.users.length > 0 ? await upsertUsers(client) : [];
-    // Only users the warehouse held can have rows to delete.
-    const attributes =
-      rows.staged.attributes.length > 0 || existing.length > 0
-        ? await replaceUserAttributes(client, existing)
-        : 0;
-    const grants =
-      rows.staged.grants.length > 0 || existing.length > 0 ? await replaceUserGrants(client, existing) : 0;
+    const upserted = hasStored ? await upsertUsers(client) : [];
+    const attributes = hasStored ? await replaceUserAttributes(client, existing) : 0;
+    const grants = hasStored || rows.staged.grants.length > 0 ? await replaceUserGrants(client, existing) : 0;
     return {
       usersWritten: copied.users + upserted.length,
       attributesWritten: copied.attributes + attributes,
