@@ -60,6 +60,7 @@ export const sqlState = {
   deadlockDetected: "40P01",
   adminShutdown: "57P01",
   queryCanceled: "57014",
+  lockNotAvailable: "55P03",
   diskFull: "53100",
   outOfMemory: "53200",
   tooManyConnections: "53300",

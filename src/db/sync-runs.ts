@@ -218,3 +218,11 @@ export async function countSyncRuns(pool: Pool): Promise<number> {
   const result = await pool.query<{ runs: string }>(`select count(*) as runs from zephr.sync_runs`);
   return Number(result.rows[0]?.runs ?? 0);
 }
+
+/** Whether any run has succeeded into this warehouse: false until its first load is complete. */
+export async function hasSucceededRun(client: Pool | PoolClient): Promise<boolean> {
+  const result = await client.query<{ found: boolean }>(
+    `select exists (select 1 from zephr.sync_runs where status = 'succeeded') as found`,
+  );
+  return result.rows[0]?.found === true;
+}

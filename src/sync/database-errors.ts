@@ -34,6 +34,11 @@ export function isTransientDatabaseError(error: unknown): boolean {
   );
 }
 
+/** A statement gave up waiting for a lock (lock_timeout). */
+export function isLockTimeout(error: unknown): boolean {
+  return findSqlState(error) === sqlState.lockNotAvailable;
+}
+
 /** pg's own error when opening a connection took longer than its connectionTimeoutMillis. */
 function isConnectTimeout(error: unknown): boolean {
   return findSqlState(error) === undefined && describeError(error) === "timeout expired";

@@ -20,6 +20,7 @@ import { WarehouseSink } from "./warehouse-sink.js";
 import { toExportWindow } from "./to-export-window.js";
 import { findUnlistedUsers } from "./find-unlisted-users.js";
 import { UserIdSet } from "./user-id-set.js";
+import { prepareAnalystIndexes, type DeferredIndexes } from "./first-load-indexes.js";
 
 /** What one run row covers and what its success does to the watermark. */
 export interface WindowSpec {
@@ -70,6 +71,7 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
   const startedAtMs = context.now();
   let runId: string | undefined;
   let sink: WarehouseSink | undefined;
+  let deferredIndexes: DeferredIndexes | undefined;
   try {
     runId = await insertRun(pool, spec.kind, spec.window, spec.backfillId);
     const currentRunId = runId;
@@ -87,6 +89,7 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     // no live user, nobody can be unlisted, and a first load remembers nobody.
     const liveAtStart = spec.reconcile === undefined ? 0 : await countLiveUsers(pool);
     const seen = liveAtStart === 0 ? undefined : UserIdSet.forExpected(liveAtStart);
+    deferredIndexes = await prepareAnalystIndexes(pool, logger);
     sink = new WarehouseSink({
       pool,
       runId,
@@ -101,6 +104,8 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       sink,
       (at) => setRunExportStartedAt(pool, currentRunId, at),
     );
+    // Before the run succeeds: a warehouse whose load is complete has all its indexes.
+    await deferredIndexes?.restore();
     const finished = await withTransaction(pool, async (client) => {
       let usersDeleted = 0;
       let usersPurged = 0;
@@ -140,6 +145,14 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     const error = asSyncError(caught);
     const status = error.code === "CANCELLED" ? "cancelled" : "failed";
     const counts = sink?.counts ?? zeroCounts;
+    // The rows a failed first load committed stay, so analysts get their indexes back now; the next
+    // attempt drops them again. Should the build fail too, the next run as the owner builds them.
+    await deferredIndexes?.restore().catch((restoreError: unknown) => {
+      context.logger.error(
+        { runId, err: describeError(restoreError) },
+        "could not build the analyst indexes the first load dropped; the next run builds them",
+      );
+    });
     if (runId !== undefined) {
       const failedRunId = runId;
       await markRunEnded(pool, failedRunId, status, error.code, error.message).catch((markError: unknown) => {

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
+import { analystIndexes } from "../../src/db/analyst-indexes.js";
 import { findPackageRoot } from "../../src/package-root.js";
 import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
 import { OutputCollector, reliabilityDatabasePassword } from "../support/captured-output.js";
@@ -53,6 +54,15 @@ describe("the job with the least database privileges", () => {
     } finally {
       await client.end();
     }
+  }
+
+  /** Name → oid of the analyst indexes present: an index dropped and built again has a new oid. */
+  async function analystIndexOids(): Promise<Map<string, number>> {
+    const result = await db.pool.query<{ name: string; oid: number }>(
+      "select c.relname as name, c.oid::int as oid from pg_class c where c.relname = any($1::text[])",
+      [analystIndexes.map((index) => index.name)],
+    );
+    return new Map(result.rows.map((row) => [row.name, row.oid]));
   }
 
   beforeAll(async () => {
@@ -118,10 +128,13 @@ describe("the job with the least database privileges", () => {
   });
 
   test("run, backfill --full, its dry run, status and migrate all work as the job role", async () => {
+    const indexesBefore = await analystIndexOids();
     const first = await cli(["run"]);
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^Run \d+ \(full, full export\) succeeded: .*130 users received/);
+    // Not the tables' owner: its first load keeps the analyst indexes rather than building them anew.
+    expect(await analystIndexOids()).toEqual(indexesBefore);
     simulator.store.editAttribute([...simulator.store.userIds()][0] ?? "", "country", "IS");
     const [removed] = [...simulator.store.userIds()].slice(-1);
     simulator.store.remove(removed ?? "");
@@ -178,6 +191,20 @@ describe("the job with the least database privileges", () => {
       );
     }
     expect((await cli(["run"])).code).toBe(0);
+  });
+
+  test("an analyst index gone missing: the job role's run says so and succeeds, the owner's run builds it", async () => {
+    await db.pool.query("drop index zephr.users_registered_at_idx");
+    const asJobRole = await cli(["run"]);
+    expect(asJobRole.code).toBe(0);
+    expect(asJobRole.stderr).toMatch(
+      /analyst indexes are missing.*a run as the owner of the tables builds them/,
+    );
+    expect(asJobRole.stderr).toMatch(/users_registered_at_idx/);
+    expect((await analystIndexOids()).has("users_registered_at_idx")).toBe(false);
+    const asOwner = await cli(["run"], { DATABASE_URL: db.databaseUrl });
+    expect(asOwner.code).toBe(0);
+    expect((await analystIndexOids()).has("users_registered_at_idx")).toBe(true);
   });
 
   test("nothing this file captured contains a secret", () => {

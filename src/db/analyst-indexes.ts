@@ -1,0 +1,80 @@
+import type { Pool, PoolClient } from "./pool.js";
+
+/** One of the analysts' indexes on the warehouse tables, as the migrations create it. */
+export interface AnalystIndex {
+  readonly name: string;
+  /** Exactly as `pg_get_indexdef` prints it: the statement that builds it again. */
+  readonly definition: string;
+  /** The statement that drops it. */
+  readonly drop: string;
+}
+
+/** From a definition below; the statements are made here from those constants, and nowhere else. */
+function analystIndex(definition: string): AnalystIndex {
+  const name = /^CREATE INDEX (\w+) ON zephr\.\w+ USING /.exec(definition)?.[1];
+  if (name === undefined) throw new Error(`not an index definition of schema zephr: ${definition}`);
+  return { name, definition, drop: `drop index zephr.${name}` };
+}
+
+/**
+ * The secondary indexes of users, user_attributes and user_grants that serve analysts' queries, not the
+ * loads: a first load may build them after its rows are in, which at a million users is several times
+ * cheaper than keeping them up to date row by row. A migration that changes one of them must change it
+ * here too (test/sync/first-load-indexes.test.ts compares this list with the migrated schema). Left out
+ * on purpose: primary keys, and user_grants_user_id_idx, which the grant upsert's delete uses.
+ */
+export const analystIndexes: readonly AnalystIndex[] = [
+  analystIndex("CREATE INDEX users_email_address_lower_idx ON zephr.users USING hash (lower(email_address))"),
+  analystIndex("CREATE INDEX users_registered_at_idx ON zephr.users USING btree (registered_at)"),
+  analystIndex(
+    "CREATE INDEX users_deleted_at_idx ON zephr.users USING btree (deleted_at) WHERE (deleted_at IS NOT NULL)",
+  ),
+  analystIndex("CREATE INDEX user_grants_ends_at_idx ON zephr.user_grants USING btree (ends_at)"),
+  analystIndex(
+    "CREATE INDEX user_grants_entitlement_id_idx ON zephr.user_grants USING btree (entitlement_id)",
+  ),
+  analystIndex("CREATE INDEX user_grants_product_id_idx ON zephr.user_grants USING btree (product_id)"),
+  analystIndex(
+    "CREATE INDEX user_attributes_value_text_idx ON zephr.user_attributes USING hash (((value #>> '{}'::text[])))",
+  ),
+];
+
+/** Of the analyst indexes, those present in the schema, with their current definitions. */
+export async function findAnalystIndexes(client: Pool | PoolClient): Promise<Map<string, string>> {
+  const result = await client.query<{ name: string; definition: string }>(
+    `select c.relname as name, pg_get_indexdef(c.oid) as definition
+       from pg_class c
+       join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = 'zephr' and c.relkind = 'i' and c.relname = any($1::text[])`,
+    [analystIndexes.map((index) => index.name)],
+  );
+  return new Map(result.rows.map((row) => [row.name, row.definition]));
+}
+
+/** Whether this session may drop and create indexes on the warehouse tables (it owns them). */
+export async function ownsWarehouseTables(client: Pool | PoolClient): Promise<boolean> {
+  const result = await client.query<{ owns: boolean }>(
+    `select bool_and(pg_has_role(c.relowner, 'USAGE')) as owns
+       from pg_class c
+      where c.oid in ('zephr.users'::regclass, 'zephr.user_attributes'::regclass, 'zephr.user_grants'::regclass)`,
+  );
+  return result.rows[0]?.owns === true;
+}
+
+/**
+ * Inside a transaction: drops one analyst index. Waits at most `lockTimeoutMs` for the table's lock
+ * (analysts' queries hold it), then fails with SQLSTATE 55P03. The name is one of analystIndexes.
+ */
+export async function dropAnalystIndex(
+  client: PoolClient,
+  index: AnalystIndex,
+  lockTimeoutMs: number,
+): Promise<void> {
+  await client.query("select set_config('lock_timeout', $1, true)", [`${lockTimeoutMs}ms`]);
+  await client.query(index.drop);
+}
+
+/** Builds one analyst index from its definition (a constant of analystIndexes). */
+export async function createAnalystIndex(client: Pool | PoolClient, index: AnalystIndex): Promise<void> {
+  await client.query(index.definition);
+}
