@@ -1,6 +1,5 @@
 import type { Pool, PoolClient } from "../db/pool.js";
 import { listLiveUserIdsAfter } from "../db/live-users.js";
-import type { UserIdSet } from "./user-id-set.js";
 
 export interface UnlistedUsers {
   /** Live users in the warehouse. */
@@ -17,7 +16,7 @@ export interface UnlistedUsers {
  */
 export async function findUnlistedUsers(
   client: Pool | PoolClient,
-  listed: UserIdSet,
+  listed: { has(id: string): boolean },
   keepAtMost: number,
 ): Promise<UnlistedUsers> {
   const pageSize = 20_000;

@@ -8,7 +8,7 @@ import { findUserHashes } from "../db/user-hashes.js";
 import type { NormalizedUser } from "./normalized-user.js";
 import { normalizeElement } from "./normalize-element.js";
 import type { QueuedElement, UserBatch } from "./user-batch.js";
-import type { UserIdSet } from "./user-id-set.js";
+import type { ListedUsers } from "./listed-users.js";
 import { isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
 import { isUuid } from "./is-uuid.js";
 import { writeChangedUsers } from "./write-changed-users.js";
@@ -19,7 +19,7 @@ export interface LoadDeps {
   readonly runId: string;
   readonly grantTimezone: string;
   /** Full exports: every listed user id goes here (rejected ones too) for the deletion check. */
-  readonly seen: UserIdSet | undefined;
+  readonly seen: ListedUsers | undefined;
   /** Retries of a batch after a transient database error (serialization failure, deadlock, lost connection). */
   readonly retries: number;
   readonly retryMinMs: number;
@@ -42,8 +42,8 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
   const changed: NormalizedUser[] = [];
   const existing = new Set<string>();
   const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
-  /** Validates an element into `changed` or the rejects; true when it was valid. */
-  const validate = (element: QueuedElement): boolean => {
+  /** Validates an element into `changed` or the rejects; the user id a rejected one names, if any. */
+  const validate = (element: QueuedElement): { valid: boolean; rejectedId?: string } => {
     const outcome = normalizeElement(
       element.scanned.build(),
       { grantTimezone: deps.grantTimezone },
@@ -51,25 +51,35 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
     );
     if (outcome.ok) {
       changed.push(outcome.user);
-      return true;
+      return { valid: true };
     }
     const { userId, reasons, element: text } = outcome.rejected;
     rejected.push({
       arrival: element.arrival,
       row: { page: element.page, user_id: userId, reason: reasons.join("; "), element: text },
     });
-    // A user with one bad field exists all the same and must not be marked deleted.
-    if (userId !== null && isUuid(userId)) deps.seen?.add(userId.toLowerCase());
-    return false;
+    return userId !== null && isUuid(userId)
+      ? { valid: false, rejectedId: userId.toLowerCase() }
+      : { valid: false };
   };
   for (const [userId, element] of batch.keyed) {
-    deps.seen?.add(userId);
     const found = stored.get(userId);
-    if (found?.hash === element.hash && !found.deleted) continue;
+    const storedLive = found !== undefined && !found.deleted;
+    if (found?.hash === element.hash && storedLive) {
+      deps.seen?.add(userId, true);
+      continue;
+    }
     // A stored user whose new element is rejected keeps what the warehouse has: its rows are not touched.
-    if (validate(element) && found !== undefined) existing.add(userId);
+    const { valid } = validate(element);
+    if (valid && found !== undefined) existing.add(userId);
+    deps.seen?.add(userId, valid || storedLive);
   }
-  for (const element of batch.unkeyed) validate(element);
+  for (const element of batch.unkeyed) {
+    // A user with one bad field exists all the same and must not be marked deleted; whether it is live
+    // was not looked up.
+    const { rejectedId } = validate(element);
+    if (rejectedId !== undefined) deps.seen?.add(rejectedId, false);
+  }
   // Rejects keep the order they arrived in, for whoever reads zephr.sync_rejects.
   rejected.sort((a, b) => a.arrival - b.arrival);
   return { changed, existing, rejects: rejected.map((r) => r.row) };

@@ -19,7 +19,7 @@ import { streamExport, type StreamExportContext } from "./stream-export.js";
 import { WarehouseSink } from "./warehouse-sink.js";
 import { toExportWindow } from "./to-export-window.js";
 import { findUnlistedUsers } from "./find-unlisted-users.js";
-import { UserIdSet } from "./user-id-set.js";
+import { ListedUsers } from "./listed-users.js";
 import { prepareAnalystIndexes, type DeferredIndexes } from "./first-load-indexes.js";
 
 /** What one run row covers and what its success does to the watermark. */
@@ -88,7 +88,7 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     // A complete export remembers whom it listed, to mark the others deleted; when the warehouse holds
     // no live user, nobody can be unlisted, and a first load remembers nobody.
     const liveAtStart = spec.reconcile === undefined ? 0 : await countLiveUsers(pool);
-    const seen = liveAtStart === 0 ? undefined : UserIdSet.forExpected(liveAtStart);
+    const seen = liveAtStart === 0 ? undefined : ListedUsers.forExpected(liveAtStart);
     deferredIndexes = await prepareAnalystIndexes(pool, logger);
     sink = new WarehouseSink({
       pool,
@@ -110,12 +110,12 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       let usersDeleted = 0;
       let usersPurged = 0;
       if (seen !== undefined) {
+        const liveNow = await countLiveUsers(client);
         // Ids beyond what the guard below accepts are only counted, so memory stays bounded.
-        const maxDeletions = Math.max(
-          10,
-          Math.floor((await countLiveUsers(client)) * config.maxDeleteFraction),
-        );
-        const { live, unlisted, ids } = await findUnlistedUsers(client, seen, maxDeletions);
+        const maxDeletions = Math.max(10, Math.floor(liveNow * config.maxDeleteFraction));
+        const { live, unlisted, ids } = seen.coversAllLive(liveNow)
+          ? { live: liveNow, unlisted: 0, ids: [] }
+          : await findUnlistedUsers(client, seen, maxDeletions);
         if (unlisted > 10 && unlisted > live * config.maxDeleteFraction) {
           throw new SyncError(
             "RECONCILE_REFUSED",

@@ -31,12 +31,14 @@ export class UserIdSet {
     return this.used.length;
   }
 
-  /** Adds a lowercase UUID (any other text is ignored). */
-  add(id: string): void {
+  /** Adds a lowercase UUID (any other text is ignored); true when it was not in the set before. */
+  add(id: string): boolean {
     const words = toWords(id);
-    if (words === undefined) return;
+    if (words === undefined) return false;
     if (this.count + 1 > this.used.length * maxLoad) this.grow();
-    if (this.insert(words)) this.count += 1;
+    if (!this.insert(words)) return false;
+    this.count += 1;
+    return true;
   }
 
   has(id: string): boolean {

@@ -7,7 +7,7 @@ import { BatchLoader } from "./batch-loader.js";
 import type { ExportSink } from "./export-sink.js";
 import { loadUserBatch } from "./load-user-batch.js";
 import { addCounts } from "./run-counts.js";
-import type { UserIdSet } from "./user-id-set.js";
+import type { ListedUsers } from "./listed-users.js";
 
 export interface WarehouseSinkOptions {
   readonly pool: Pool;
@@ -15,7 +15,7 @@ export interface WarehouseSinkOptions {
   readonly batchSize: number;
   readonly grantTimezone: string;
   /** Full exports: remembers every listed user so that the unlisted can be marked deleted. */
-  readonly seen: UserIdSet | undefined;
+  readonly seen: ListedUsers | undefined;
   readonly logger: Logger;
 }
 
