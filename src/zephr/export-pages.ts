@@ -3,6 +3,7 @@ import type { ZephrConfig } from "../config.js";
 import { ExportBodyParser, type EnvelopeSummary } from "./export-body-parser.js";
 import { buildExportQuery, userExportPath, type ExportWindow } from "./export-query.js";
 import { openSignedGet, type HttpDeps } from "./open-export-page.js";
+import { PagePrefetch } from "./page-prefetch.js";
 import { retryTransient } from "./retry-transient.js";
 import type { ScannedElement } from "./scanned-element.js";
 
@@ -42,6 +43,11 @@ export interface ExportPagesDeps {
  * fails transiently (network, timeout, 429, 5xx) is fetched again from its start, with backoff and
  * jitter, honouring Retry-After; elements it delivered before failing arrive again, which loading
  * tolerates. Stops on an empty or short page, a missing next link, or a server that ignores paging.
+ *
+ * Zephr builds a page only once asked, so page N+1 is requested as soon as page N's headers arrive
+ * (never beyond ZEPHR_MAX_PAGES) and read when its turn comes: see PagePrefetch. Hooks still see one
+ * page after the other. When paging ends, for whatever reason, the request ahead is aborted: at the end
+ * of an export that is the request for the page after the last one.
  */
 export async function exportPages(
   zephr: ZephrConfig,
@@ -52,15 +58,22 @@ export async function exportPages(
   let started = false;
   let previousFingerprint: string | undefined;
 
-  const fetchPage = async (page: number) => {
+  const openPage = (page: number, signal: AbortSignal | undefined) => {
     const query = buildExportQuery({
       window,
       pageSize: zephr.pageSize,
       page,
       instantPrecision: zephr.instantPrecision,
     });
+    return openSignedGet(zephr, deps.http, userExportPath, query, signal);
+  };
+  const ahead = new PagePrefetch(openPage, deps.signal);
+
+  const fetchPage = async (page: number) => {
+    // Read for page 1 only, which is never requested ahead.
     const requestedAtMs = deps.http.now();
-    const opened = await openSignedGet(zephr, deps.http, userExportPath, query, deps.signal);
+    const opened = await (ahead.take(page) ?? openPage(page, deps.signal));
+    if (page < zephr.maxPages) ahead.request(page + 1);
     if (!started) {
       started = true;
       await hooks.onExportStarted(opened.serverDateMs, requestedAtMs);
@@ -87,28 +100,32 @@ export async function exportPages(
     };
   };
 
-  for (let page = 1; ; page++) {
-    if (page > zephr.maxPages) {
-      throw new SyncError(
-        "EXPORT_TOO_MANY_PAGES",
-        `The export did not end after ${zephr.maxPages} pages of ${zephr.pageSize} users; raise ZEPHR_MAX_PAGES if the tenant really has that many users.`,
+  try {
+    for (let page = 1; ; page++) {
+      if (page > zephr.maxPages) {
+        throw new SyncError(
+          "EXPORT_TOO_MANY_PAGES",
+          `The export did not end after ${zephr.maxPages} pages of ${zephr.pageSize} users; raise ZEPHR_MAX_PAGES if the tenant really has that many users.`,
+        );
+      }
+      const { result, fingerprint } = await retryTransient(
+        zephr,
+        deps,
+        () => fetchPage(page),
+        (error, attempt, delayMs) => {
+          hooks.onRetry(page, error, attempt, delayMs);
+        },
       );
+      await hooks.onPage(result);
+      const stop = pagingStop(result, zephr.pageSize, fingerprint === previousFingerprint);
+      if (stop !== undefined) {
+        hooks.onStop(stop, page);
+        return page;
+      }
+      previousFingerprint = fingerprint;
     }
-    const { result, fingerprint } = await retryTransient(
-      zephr,
-      deps,
-      () => fetchPage(page),
-      (error, attempt, delayMs) => {
-        hooks.onRetry(page, error, attempt, delayMs);
-      },
-    );
-    await hooks.onPage(result);
-    const stop = pagingStop(result, zephr.pageSize, fingerprint === previousFingerprint);
-    if (stop !== undefined) {
-      hooks.onStop(stop, page);
-      return page;
-    }
-    previousFingerprint = fingerprint;
+  } finally {
+    ahead.cancel();
   }
 }
 

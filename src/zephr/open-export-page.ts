@@ -62,8 +62,9 @@ function networkError(error: unknown, target: string): SyncError {
 
 /**
  * Sends one signed GET for `path?query` and resolves once the status and headers are in. The query is
- * signed and sent byte for byte as given. No byte for `idleTimeoutMs` (before or during the body)
- * aborts the attempt with a transient ZEPHR_TIMEOUT.
+ * signed and sent byte for byte as given. No byte for `idleTimeoutMs` before the headers, or while the
+ * body is being read, aborts the attempt with a transient ZEPHR_TIMEOUT; between the two (a body not
+ * read yet) there is no timeout. `signal` aborts the request at any point.
  */
 export function openSignedGet(
   config: ZephrConfig,
@@ -83,9 +84,9 @@ export function openSignedGet(
   );
   const client = base.protocol === "https:" ? https : http;
   return new Promise<OpenExportPage>((resolve, reject) => {
-    // Set when the idle timeout fired: the body stream then fails with a bare "aborted", and this is
-    // what really happened.
-    let idleTimeout: SyncError | undefined;
+    // Set when the idle timeout fired or `signal` aborted: the body stream then fails with a bare
+    // "aborted", and this is what really happened.
+    let stopped: SyncError | undefined;
     const request = client.request({
       protocol: base.protocol,
       hostname: base.hostname,
@@ -98,16 +99,35 @@ export function openSignedGet(
         accept: expect === "json" ? "application/json" : "text/csv, text/plain;q=0.9",
         "user-agent": "zephr-sync",
       },
-      ...(signal ? { signal } : {}),
     });
+    // Destroyed without an error, and not through request()'s `signal` option, which passes one on to
+    // the socket: once a response has arrived in full (its last chunk still being handed on), its socket
+    // no longer listens for errors, and that error would be uncaught. `stopped` says what happened.
+    const stop = (error: SyncError) => {
+      stopped ??= error;
+      reject(error);
+      request.destroy();
+    };
     request.setTimeout(config.idleTimeoutMs, () => {
-      idleTimeout = new SyncError(
-        "ZEPHR_TIMEOUT",
-        `GET ${target} received nothing for ${config.idleTimeoutMs}ms; aborted (ZEPHR_IDLE_TIMEOUT).`,
-        { transient: true },
+      stop(
+        new SyncError(
+          "ZEPHR_TIMEOUT",
+          `GET ${target} received nothing for ${config.idleTimeoutMs}ms; aborted (ZEPHR_IDLE_TIMEOUT).`,
+          { transient: true },
+        ),
       );
-      request.destroy(idleTimeout);
     });
+    if (signal !== undefined) {
+      const abort = () => {
+        stop(networkError(signal.reason, target));
+      };
+      if (signal.aborted) abort();
+      else signal.addEventListener("abort", abort, { once: true });
+      // Until the response has been read to its end (a body read later still needs the signal).
+      request.once("close", () => {
+        signal.removeEventListener("abort", abort);
+      });
+    }
     request.on("error", (error) => {
       reject(networkError(error, target));
     });
@@ -142,10 +162,16 @@ export function openSignedGet(
       }
       const dateMs = Date.parse(response.headers.date ?? "");
       const length = Number(response.headers["content-length"]);
+      // A page opened ahead of its turn is not read for a while, and TCP backpressure then stops its
+      // bytes: that silence is ours, not Zephr's. The idle timeout resumes when the body is read.
+      request.setTimeout(0);
       resolve({
         serverDateMs: Number.isFinite(dateMs) ? dateMs : undefined,
         contentLength: Number.isFinite(length) ? length : undefined,
-        body: readBody(response, target, () => idleTimeout),
+        body: readBody(response, target, {
+          resumeIdleTimeout: () => request.setTimeout(config.idleTimeoutMs),
+          stopped: () => stopped,
+        }),
       });
     });
     request.end();
@@ -155,12 +181,13 @@ export function openSignedGet(
 async function* readBody(
   response: http.IncomingMessage,
   target: string,
-  idleTimeout: () => SyncError | undefined,
+  control: { readonly resumeIdleTimeout: () => void; readonly stopped: () => SyncError | undefined },
 ): AsyncGenerator<Buffer> {
+  control.resumeIdleTimeout();
   try {
     for await (const chunk of response) yield chunk as Buffer;
   } catch (error) {
-    throw idleTimeout() ?? networkError(error, target);
+    throw control.stopped() ?? networkError(error, target);
   }
   if (!response.complete) {
     throw networkError(new Error("the connection closed before the whole body arrived"), target);

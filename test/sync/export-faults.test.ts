@@ -1,5 +1,6 @@
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { findRun } from "../../src/db/sync-runs.js";
+import { answersByPage, withoutEndPrefetch } from "../support/export-page-requests.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { readWarehouse } from "../support/warehouse-snapshot.js";
 import {
@@ -53,15 +54,21 @@ describe("faults while exporting", () => {
     fixture.simulator.faults.push({ kind: "refuse", page: 2 });
     expectSucceeded(await fixture.run());
     expect(await readWarehouse(fixture.db.pool)).toEqual(expectedWarehouse(fixture.simulator.store));
-    const pages = fixture.exportRequests().map((r) => /page=(\d+)/.exec(r.query)?.[1]);
-    expect(pages).toEqual(["1", "1", "2", "2", "3"]);
+    // Page 2 was refused while page 1 was read (its request goes ahead), and tried again at its turn.
+    expect(answersByPage(withoutEndPrefetch(fixture.exportRequests(), 3))).toEqual({
+      1: ["drop", 200],
+      2: ["refuse", 200],
+      3: [200],
+    });
   });
 
   test("503s and 500s are retried with backoff, then the run succeeds", async () => {
     fixture.simulator.faults.push({ kind: "status", status: 503, times: 2 });
     fixture.simulator.faults.push({ kind: "status", status: 500, page: 3 });
     expectSucceeded(await fixture.run());
-    expect(fixture.exportRequests().map((r) => r.status)).toEqual([503, 503, 200, 200, 500, 200]);
+    expect(withoutEndPrefetch(fixture.exportRequests(), 3).map((r) => r.status)).toEqual([
+      503, 503, 200, 200, 500, 200,
+    ]);
   });
 
   test("a 429 is retried after waiting at least its Retry-After", async () => {
@@ -104,7 +111,7 @@ describe("faults while exporting", () => {
     fixture.simulator.faults.push(fault);
     const failed = expectFailed(await fixture.run());
     expect(failed.error.code).toBe("EXPORT_MALFORMED");
-    expect(fixture.exportRequests()).toHaveLength(2);
+    expect(withoutEndPrefetch(fixture.exportRequests(), 2)).toHaveLength(2);
     expect(await watermark()).toBeNull();
     const run = await findRun(fixture.db.pool, failed.runId ?? "");
     expect(run?.status).toBe("failed");
