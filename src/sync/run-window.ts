@@ -145,14 +145,6 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     const error = asSyncError(caught);
     const status = error.code === "CANCELLED" ? "cancelled" : "failed";
     const counts = sink?.counts ?? zeroCounts;
-    // The rows a failed first load committed stay, so analysts get their indexes back now; the next
-    // attempt drops them again. Should the build fail too, the next run as the owner builds them.
-    await deferredIndexes?.restore().catch((restoreError: unknown) => {
-      context.logger.error(
-        { runId, err: describeError(restoreError) },
-        "could not build the analyst indexes the first load dropped; the next run builds them",
-      );
-    });
     if (runId !== undefined) {
       const failedRunId = runId;
       await markRunEnded(pool, failedRunId, status, error.code, error.message).catch((markError: unknown) => {
@@ -162,6 +154,15 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
         );
       });
     }
+    // After the run row says how it ended (a build can take a while, and a second signal may cut it
+    // short). The rows a failed first load committed stay, so analysts get their indexes back now; the
+    // next attempt drops them again. Should the build fail too, the next run as the owner builds them.
+    await deferredIndexes?.restore().catch((restoreError: unknown) => {
+      context.logger.error(
+        { runId, err: describeError(restoreError) },
+        "could not build the analyst indexes the first load dropped; the next run builds them",
+      );
+    });
     context.logger.error(
       { runId, code: error.code, err: error.message },
       `run ${status}; watermark unchanged`,
