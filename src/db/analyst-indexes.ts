@@ -35,7 +35,7 @@ export const analystIndexes: readonly AnalystIndex[] = [
   ),
   analystIndex("CREATE INDEX user_grants_product_id_idx ON zephr.user_grants USING btree (product_id)"),
   analystIndex(
-    "CREATE INDEX user_attributes_value_text_idx ON zephr.user_attributes USING hash (((value #>> '{}'::text[])))",
+    "CREATE INDEX user_attributes_value_idx ON zephr.user_attributes USING gin (value jsonb_path_ops)",
   ),
 ];
 

@@ -66,12 +66,9 @@ export async function prepareAnalystIndexes(
   return { restore: () => (built ??= buildIndexes(pool, [...missing, ...droppable], logger)) };
 }
 
-/**
- * Builds indexes on two connections at once (PostgreSQL builds each with one process): the longest
- * build, of user_attributes' index, starts first, and the others follow one another alongside it.
- */
+/** Builds indexes two at a time, on two connections (PostgreSQL builds each with one process). */
 async function buildIndexes(pool: Pool, indexes: readonly AnalystIndex[], logger: Logger): Promise<void> {
-  const queue = [...indexes].sort((a, b) => largestFirst(b) - largestFirst(a));
+  const queue = [...indexes];
   const worker = async () => {
     for (let index = queue.shift(); index !== undefined; index = queue.shift()) {
       const startedAt = Date.now();
@@ -80,9 +77,4 @@ async function buildIndexes(pool: Pool, indexes: readonly AnalystIndex[], logger
     }
   };
   await Promise.all([worker(), worker()]);
-}
-
-/** user_attributes has about six rows per user: its index takes longest to build. */
-function largestFirst(index: AnalystIndex): number {
-  return index.definition.includes(" ON zephr.user_attributes ") ? 1 : 0;
 }
