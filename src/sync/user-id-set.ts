@@ -14,12 +14,11 @@ export class UserIdSet {
 
   /**
    * A set sized for about `expected` ids (with 10% to spare), so that filling it does not grow it: a
-   * growth holds the old and the new table at once, 1.5 times the memory.
+   * growth holds the old and the new table at once, 1.5 times the memory. Exactly that size, not the
+   * next power of two: at a million ids that is 25 MB instead of 34 MB.
    */
   static forExpected(expected: number): UserIdSet {
-    let capacity = 1 << 14;
-    while (capacity * maxLoad < expected * 1.1) capacity *= 2;
-    return new UserIdSet(capacity);
+    return new UserIdSet(Math.max(1 << 14, Math.ceil((expected * 1.1) / maxLoad)));
   }
 
   get size(): number {
@@ -45,7 +44,7 @@ export class UserIdSet {
     const words = toWords(id);
     if (words === undefined) return false;
     const capacity = this.used.length;
-    for (let slot = hashWords(words) & (capacity - 1); ; slot = (slot + 1) & (capacity - 1)) {
+    for (let slot = hashWords(words) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       if (this.used[slot] === 0) return false;
       if (this.equals(slot, words)) return true;
     }
@@ -53,7 +52,7 @@ export class UserIdSet {
 
   private insert(words: Uint32Array): boolean {
     const capacity = this.used.length;
-    for (let slot = hashWords(words) & (capacity - 1); ; slot = (slot + 1) & (capacity - 1)) {
+    for (let slot = hashWords(words) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
       if (this.used[slot] === 0) {
         this.used[slot] = 1;
         this.slots.set(words, slot * 4);
