@@ -4,7 +4,7 @@ import type { PageResult } from "../zephr/export-pages.js";
 import type { ScannedElement } from "../zephr/scanned-element.js";
 import type { ExportSink } from "./export-sink.js";
 import { findUnlistedUsers } from "./find-unlisted-users.js";
-import { isUuid } from "./is-uuid.js";
+import { toUserId } from "./is-uuid.js";
 import { normalizeElement } from "./normalize-element.js";
 import type { DryRunReport } from "./sync-request.js";
 import { UserBatch, type PendingElement } from "./user-batch.js";
@@ -83,9 +83,8 @@ export class DryRunSink implements ExportSink {
       { grantTimezone: this.grantTimezone },
       element.hash,
     );
-    if (!outcome.ok && outcome.rejected.userId !== null && isUuid(outcome.rejected.userId)) {
-      this.seen?.add(outcome.rejected.userId.toLowerCase());
-    }
+    const rejectedId = outcome.ok ? undefined : toUserId(outcome.rejected.userId);
+    if (rejectedId !== undefined) this.seen?.add(rejectedId);
     return outcome.ok;
   }
 }

@@ -10,7 +10,7 @@ import { normalizeElement } from "./normalize-element.js";
 import type { QueuedElement, UserBatch } from "./user-batch.js";
 import type { ListedUsers } from "./listed-users.js";
 import { isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
-import { isUuid } from "./is-uuid.js";
+import { toUserId } from "./is-uuid.js";
 import { writeChangedUsers } from "./write-changed-users.js";
 import { describeError, findSqlState, sqlState } from "../errors.js";
 
@@ -58,9 +58,8 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
       arrival: element.arrival,
       row: { page: element.page, user_id: userId, reason: reasons.join("; "), element: text },
     });
-    return userId !== null && isUuid(userId)
-      ? { valid: false, rejectedId: userId.toLowerCase() }
-      : { valid: false };
+    const rejectedId = toUserId(userId);
+    return rejectedId === undefined ? { valid: false } : { valid: false, rejectedId };
   };
   for (const [userId, element] of batch.keyed) {
     const found = stored.get(userId);

@@ -4,7 +4,7 @@ import type { BuiltValue } from "../zephr/json-value-builder.js";
 import { tooDeep } from "../zephr/json-value-builder.js";
 import type { NormalizeOutcome, NormalizedGrant } from "./normalized-user.js";
 import { parseInstant } from "./parse-instant.js";
-import { isUuid } from "./is-uuid.js";
+import { toUserId } from "./is-uuid.js";
 import { computeSourceHash } from "./source-hash.js";
 
 const knownUserKeys = new Set([
@@ -151,7 +151,8 @@ class Checker {
   }
 
   userId(value: unknown): string {
-    if (typeof value === "string" && isUuid(value)) return value.toLowerCase();
+    const id = toUserId(value);
+    if (id !== undefined) return id;
     this.reasons.push(
       value === undefined || value === null
         ? "user.user_id is missing"

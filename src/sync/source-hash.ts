@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ScannedElement } from "../zephr/scanned-element.js";
-import { isUuid } from "./is-uuid.js";
+import { toUserId } from "./is-uuid.js";
 
 /** Bump when normalization changes meaning, so every user is rewritten once by the next run. */
 export const normalizationVersion = 2;
@@ -24,6 +24,5 @@ export function computeSourceHash(elementJson: Uint8Array | string, grantTimezon
 
 /** element.user.user_id when it is a UUID (lowercased), without validating anything else. */
 export function peekUserId(element: ScannedElement): string | undefined {
-  const id = element.userId;
-  return id !== undefined && isUuid(id) ? id.toLowerCase() : undefined;
+  return toUserId(element.userId);
 }
