@@ -41,3 +41,11 @@ export async function countLiveUsers(client: Pool | PoolClient): Promise<number>
   );
   return Number(result.rows[0]?.live ?? 0);
 }
+
+/** Whether zephr.users holds no row at all, deleted users included. */
+export async function holdsNoUser(client: Pool | PoolClient): Promise<boolean> {
+  const result = await client.query<{ empty: boolean }>(
+    `select not exists (select from zephr.users) as empty`,
+  );
+  return result.rows[0]?.empty ?? false;
+}

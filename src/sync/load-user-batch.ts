@@ -4,7 +4,7 @@ import type { Pool } from "../db/pool.js";
 import { setAsynchronousCommit, withTransaction } from "../db/pool.js";
 import { insertRejects } from "../db/sync-rejects.js";
 import { addRunCounts, type RunCounts } from "../db/sync-runs.js";
-import { findUserHashes } from "../db/user-hashes.js";
+import { findUserHashes, type StoredHash } from "../db/user-hashes.js";
 import type { NormalizedUser } from "./normalized-user.js";
 import { normalizeElement } from "./normalize-element.js";
 import type { QueuedElement, UserBatch } from "./user-batch.js";
@@ -18,6 +18,12 @@ export interface LoadDeps {
   readonly pool: Pool;
   readonly runId: string;
   readonly grantTimezone: string;
+  /**
+   * zephr.users held no row when the run started (a first load): the warehouse holds only what this run
+   * wrote, so batches are not looked up. A user the run wrote already (listed twice) makes the batch's
+   * COPY fail, and the batch is upserted instead.
+   */
+  readonly startedEmpty: boolean;
   /** Full exports: every listed user id goes here (rejected ones too) for the deletion check. */
   readonly seen: ListedUsers | undefined;
   /** Retries of a batch after a transient database error (serialization failure, deadlock, lost connection). */
@@ -38,7 +44,9 @@ interface SortedBatch {
  * written; the rest are validated into users to write or rejects.
  */
 async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch> {
-  const stored = await findUserHashes(deps.pool, [...batch.keyed.keys()]);
+  const stored = deps.startedEmpty
+    ? new Map<string, StoredHash>()
+    : await findUserHashes(deps.pool, [...batch.keyed.keys()]);
   const changed: NormalizedUser[] = [];
   const existing = new Set<string>();
   const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
@@ -129,10 +137,11 @@ export async function loadUserBatch(
     try {
       return await attempt(true);
     } catch (error) {
-      // A user or attribute row the comparison did not find was there after all (written by someone
-      // else meanwhile, or left behind by a truncate): upsert the whole batch instead.
+      // A row of a user the comparison did not find was there after all: a user listed twice in a first
+      // load, a grant that moved to a new user, rows left behind by a truncate or written by someone
+      // else meanwhile. Upsert the whole batch instead.
       if (findSqlState(error) !== sqlState.uniqueViolation) throw error;
-      deps.logger.warn(
+      deps.logger.info(
         { err: describeError(error) },
         "a new row of the batch existed already; upserting the batch",
       );

@@ -11,7 +11,7 @@ import {
   type RunKind,
   type RunWindow,
 } from "../db/sync-runs.js";
-import { countLiveUsers, markUsersDeleted } from "../db/live-users.js";
+import { countLiveUsers, holdsNoUser, markUsersDeleted } from "../db/live-users.js";
 import { findWatermark, saveWatermark, usersStream } from "../db/sync-watermarks.js";
 import { SyncError, describeError } from "../errors.js";
 import { toDatabaseError } from "./database-errors.js";
@@ -89,12 +89,15 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     // no live user, nobody can be unlisted, and a first load remembers nobody.
     const liveAtStart = spec.reconcile === undefined ? 0 : await countLiveUsers(pool);
     const seen = liveAtStart === 0 ? undefined : ListedUsers.forExpected(liveAtStart);
+    // Nothing to compare a first load with: its batches skip the lookup.
+    const startedEmpty = liveAtStart === 0 && (await holdsNoUser(pool));
     deferredIndexes = await prepareAnalystIndexes(pool, logger);
     sink = new WarehouseSink({
       pool,
       runId,
       batchSize: config.batchSize,
       grantTimezone: config.zephr.grantTimezone,
+      startedEmpty,
       seen,
       logger,
     });

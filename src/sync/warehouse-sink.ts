@@ -14,6 +14,8 @@ export interface WarehouseSinkOptions {
   readonly runId: string;
   readonly batchSize: number;
   readonly grantTimezone: string;
+  /** zephr.users held no row when the run started (LoadDeps.startedEmpty). */
+  readonly startedEmpty: boolean;
   /** Full exports: remembers every listed user so that the unlisted can be marked deleted. */
   readonly seen: ListedUsers | undefined;
   readonly logger: Logger;
@@ -29,12 +31,12 @@ export class WarehouseSink implements ExportSink {
   private readonly loader: BatchLoader;
 
   constructor(private readonly options: WarehouseSinkOptions) {
-    const { pool, runId, seen, logger, grantTimezone } = options;
+    const { pool, runId, seen, logger, grantTimezone, startedEmpty } = options;
     this.loader = new BatchLoader(
       options.batchSize,
       (batch, previous) =>
         loadUserBatch(
-          { pool, runId, seen, grantTimezone, retries: 3, retryMinMs: 200, logger },
+          { pool, runId, seen, grantTimezone, startedEmpty, retries: 3, retryMinMs: 200, logger },
           batch,
           previous,
         ),
