@@ -65,25 +65,48 @@ function isUnstorable(text: string): boolean {
   return text.includes("\u0000") || !(text as string & { isWellFormed(): boolean }).isWellFormed();
 }
 
-/** Finds the first string (value or key) PostgreSQL cannot store, or the too-deep marker; returns where. */
-function findUnstorable(value: unknown, path: string): string | undefined {
-  if (typeof value === "string")
-    return isUnstorable(value) ? `${path} contains a NUL character or invalid Unicode` : undefined;
-  if (value === tooDeep) return `${path} is nested deeper than 64 levels`;
+/** Where in the element the first value PostgreSQL cannot store is, and what is wrong with it. */
+interface Unstorable {
+  /** Keys and indexes from the element down, innermost first (built only once one is found). */
+  readonly steps: (string | number)[];
+  readonly problem: "string" | "key" | "deep";
+}
+
+/** Finds the first string (value or key) PostgreSQL cannot store, or the too-deep marker. */
+function findUnstorable(value: unknown): Unstorable | undefined {
+  if (typeof value === "string") return isUnstorable(value) ? { steps: [], problem: "string" } : undefined;
+  if (value === tooDeep) return { steps: [], problem: "deep" };
   if (typeof value !== "object" || value === null || value instanceof LosslessNumber) return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = findUnstorable(value[i], `${path}[${i}]`);
-      if (found !== undefined) return found;
+      const found = findUnstorable(value[i]);
+      if (found !== undefined) {
+        found.steps.push(i);
+        return found;
+      }
     }
     return undefined;
   }
   for (const [key, child] of Object.entries(value)) {
-    if (isUnstorable(key)) return `a key in ${path} contains a NUL character or invalid Unicode`;
-    const found = findUnstorable(child, `${path}.${key}`);
-    if (found !== undefined) return found;
+    if (isUnstorable(key)) return { steps: [], problem: "key" };
+    const found = findUnstorable(child);
+    if (found !== undefined) {
+      found.steps.push(key);
+      return found;
+    }
   }
   return undefined;
+}
+
+/** The reason for a value findUnstorable found, with its path (`element.user.attributes.x`). */
+function describeUnstorable({ steps, problem }: Unstorable): string {
+  const path = steps.reduceRight<string>(
+    (text, step) => (typeof step === "number" ? `${text}[${step}]` : `${text}.${step}`),
+    "element",
+  );
+  if (problem === "key") return `a key in ${path} contains a NUL character or invalid Unicode`;
+  if (problem === "deep") return `${path} is nested deeper than 64 levels`;
+  return `${path} contains a NUL character or invalid Unicode`;
 }
 
 /**
@@ -96,11 +119,14 @@ export const maxIndexedTextBytes = 2000;
 class Checker {
   readonly reasons: string[] = [];
 
-  /** Records a reason when an indexed text is too long; returns the text either way. */
-  indexable(text: string, path: string): string {
+  /**
+   * Records a reason when an indexed text is too long; returns the text either way. `path` is a function
+   * when naming the text costs something, so that only a text too long pays for it.
+   */
+  indexable(text: string, path: string | (() => string)): string {
     if (text.length > maxIndexedTextBytes / 4 && Buffer.byteLength(text, "utf8") > maxIndexedTextBytes) {
       this.reasons.push(
-        `${path} is longer than ${maxIndexedTextBytes} bytes, more than the warehouse can index`,
+        `${typeof path === "string" ? path : path()} is longer than ${maxIndexedTextBytes} bytes, more than the warehouse can index`,
       );
     }
     return text;
@@ -110,7 +136,7 @@ class Checker {
   attributes(value: unknown): Json {
     const attributes = this.optionalObject(value, "user.attributes");
     for (const name of Object.keys(attributes))
-      this.indexable(name, `the user.attributes name ${describe(name)}`);
+      this.indexable(name, () => `the user.attributes name ${describe(name)}`);
     return attributes;
   }
 
@@ -252,8 +278,8 @@ export function normalizeElement(
   if (!isObject(element)) return reject(null, [`the element must be an object, got ${describe(element)}`]);
   const rawUser = element.user;
   if (!isObject(rawUser)) return reject(null, [`element.user must be an object, got ${describe(rawUser)}`]);
-  const unstorable = findUnstorable(element, "element");
-  if (unstorable !== undefined) return reject(rawUser.user_id, [unstorable]);
+  const unstorable = findUnstorable(element);
+  if (unstorable !== undefined) return reject(rawUser.user_id, [describeUnstorable(unstorable)]);
 
   const userId = check.userId(rawUser.user_id);
   const identifiers = check.optionalObject(rawUser.identifiers, "user.identifiers");

@@ -44,8 +44,11 @@ function zoneOffsetMs(timeZone: string, utcMs: number): number {
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
+/** Days in `month` (1-12) of `year` (proleptic Gregorian), by arithmetic: no Date per instant. */
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  // 31 for January, March, May, July, August, October, December; 30 for the others.
+  return 30 + ((month + (month >> 3)) & 1);
 }
 
 function digitsAt(text: string, start: number, count: number): number {

@@ -141,6 +141,21 @@ describe("normalizing an export element", () => {
     ],
     ["a NUL in an attribute", { user: { user_id: userId, attributes: { a: "x\u0000y" } } }, /NUL character/],
     ["a lone surrogate", { user: { user_id: userId, attributes: { a: "\ud800" } } }, /invalid Unicode/],
+    [
+      "an attribute name too long to index",
+      { user: { user_id: userId, attributes: { ["n".repeat(2001)]: 1 } } },
+      /^the user\.attributes name "n{56}\.\.\. is longer than 2000 bytes, more than the warehouse can index$/,
+    ],
+    [
+      "a NUL in a list inside a grant",
+      { user: { user_id: userId }, grants: { results: [{ grantId: "g", tags: ["ok", "x\u0000"] }] } },
+      /^element\.grants\.results\[0\]\.tags\[1\] contains a NUL character or invalid Unicode$/,
+    ],
+    [
+      "a NUL in a key of a nested object",
+      { user: { user_id: userId, identifiers: { "a\u0000": "x" } } },
+      /^a key in element\.user\.identifiers contains a NUL character or invalid Unicode$/,
+    ],
   ])("%s is rejected with a reason", (_name, element, reason) => {
     expect(reasonsOf(normalize(element)).join("; ")).toMatch(reason);
   });
@@ -188,6 +203,19 @@ describe("parsing Zephr instants", () => {
     "2021-01-01T00:00:00+25:00",
   ])("%j is not an instant", (text) => {
     expect(parseInstant(text, "UTC")).toBeUndefined();
+  });
+
+  test("the last day of every month is valid and the day after it is not, leap years included", () => {
+    for (const year of [1, 4, 99, 100, 400, 1900, 2000, 2023, 2024, 2100, 9999]) {
+      for (let month = 1; month <= 12; month++) {
+        const at = new Date(0);
+        at.setUTCFullYear(year, month, 0); // day 0 of the next month: the last day of this one
+        const last = at.getUTCDate();
+        const date = `${String(year).padStart(4, "0")}-${String(month).padStart(2, "0")}`;
+        expect(parseInstant(`${date}-${last} 12:00:00`, "UTC")).toBe(`${date}-${last}T12:00:00.000Z`);
+        expect(parseInstant(`${date}-${last + 1}T12:00:00Z`, "UTC")).toBeUndefined();
+      }
+    }
   });
 
   test("wall times across a daylight-saving change resolve to the right instant", () => {
