@@ -138,8 +138,8 @@ export async function loadUserBatch(
       return await attempt(true);
     } catch (error) {
       // A row of a user the comparison did not find was there after all: a user listed twice in a first
-      // load, a grant that moved to a new user, rows left behind by a truncate or written by someone
-      // else meanwhile. Upsert the whole batch instead.
+      // load, rows left behind by a truncate or written by someone else meanwhile. Upsert the whole
+      // batch instead.
       if (findSqlState(error) !== sqlState.uniqueViolation) throw error;
       deps.logger.info(
         { err: describeError(error) },

@@ -15,10 +15,9 @@ export interface WrittenCounts {
 
 /**
  * Inside a batch's transaction: writes the changed users of the batch. Users the warehouse does not hold
- * go in by plain COPY with their attributes and grants (a first load is almost nothing else); users it
- * holds are staged and upserted, their vanished attributes and grants deleted. `stored` holds the ids of
- * the users the warehouse holds; `copyNew` false sends every user through the upsert (after a COPY met a
- * row it did not expect).
+ * go in by plain COPY (a first load is almost nothing else); users it holds are staged and upserted, their
+ * vanished attributes and grants deleted. `stored` holds the ids of the users the warehouse holds;
+ * `copyNew` false sends every user through the upsert (after a COPY met a row it did not expect).
  */
 export async function writeChangedUsers(
   client: PoolClient,
@@ -31,22 +30,17 @@ export async function writeChangedUsers(
   const isStored = copyNew ? (id: string) => stored.has(id) : () => true;
   const rows = toBatchRows(changed, isStored, runId);
   const copied = await copyNewRows(client, rows.added);
-  const copiedCounts = {
-    usersWritten: copied.users,
-    attributesWritten: copied.attributes,
-    grantsWritten: copied.grants,
-  };
-  // The staged users are exactly `existing`: users the warehouse held, the only ones with rows to delete.
   const existing = copyNew ? [...stored] : changed.map((user) => user.userId);
-  if (existing.length === 0) return copiedCounts;
+  // The staged users are exactly `existing`: users the warehouse held, the only ones with rows to delete.
+  const hasStored = existing.length > 0;
   return withStagedRows(client, rows.staged, async () => {
-    const upserted = await upsertUsers(client);
-    const attributes = await replaceUserAttributes(client, existing);
-    const grants = await replaceUserGrants(client, existing);
+    const upserted = hasStored ? await upsertUsers(client) : [];
+    const attributes = hasStored ? await replaceUserAttributes(client, existing) : 0;
+    const grants = hasStored || rows.staged.grants.length > 0 ? await replaceUserGrants(client, existing) : 0;
     return {
-      usersWritten: copiedCounts.usersWritten + upserted.length,
-      attributesWritten: copiedCounts.attributesWritten + attributes,
-      grantsWritten: copiedCounts.grantsWritten + grants,
+      usersWritten: copied.users + upserted.length,
+      attributesWritten: copied.attributes + attributes,
+      grantsWritten: grants,
     };
   });
 }
