@@ -11,7 +11,8 @@ import type { QueuedElement, UserBatch } from "./user-batch.js";
 import type { ListedUsers } from "./listed-users.js";
 import { isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
 import { toUserId } from "./is-uuid.js";
-import { writeChangedUsers } from "./write-changed-users.js";
+import { itemsPerTurn, nextTurn } from "./next-turn.js";
+import { prepareWrite, writeChangedUsers, type PreparedWrite } from "./write-changed-users.js";
 import { describeError, findSqlState, sqlState } from "../errors.js";
 
 export interface LoadDeps {
@@ -69,6 +70,7 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
     const rejectedId = toUserId(userId);
     return rejectedId === undefined ? { valid: false } : { valid: false, rejectedId };
   };
+  let validated = 0;
   for (const [userId, element] of batch.keyed) {
     const found = stored.get(userId);
     const storedLive = found !== undefined && !found.deleted;
@@ -76,6 +78,8 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
       deps.seen?.add(userId, true);
       continue;
     }
+    // Validation is the slow part (building, checking): the writes in flight get their turns.
+    if (++validated % itemsPerTurn === 0) await nextTurn();
     // A stored user whose new element is rejected keeps what the warehouse has: its rows are not touched.
     const { valid } = validate(element);
     if (valid && found !== undefined) existing.add(userId);
@@ -111,17 +115,20 @@ export async function loadUserBatch(
   // The elements are not needed any more (a retry below reuses what was derived from them).
   batch.keyed.clear();
   batch.unkeyed.length = 0;
-  // Batches are written in the order they arrived (the batch before may still be writing).
+  // Encoded now, while the batch before may still be writing: the writes are the run's bottleneck.
+  const prepared = await prepareWrite(changed, existing, deps.runId, true);
+  const rejectsJson = rejects.length > 0 ? JSON.stringify(rejects) : undefined;
+  // Batches are written in the order they arrived.
   await previous;
 
-  const attempt = (copyNew: boolean) =>
+  const attempt = (write: PreparedWrite) =>
     withTransaction(deps.pool, async (client) => {
       // Batches commit without waiting for the WAL flush: the run's final commit (which moves the
       // watermark) waits for its own, and WAL is flushed in order, so a crash can only lose batches of a
       // run whose watermark did not move, which the next run loads again.
       await setAsynchronousCommit(client);
-      const written = await writeChangedUsers(client, changed, existing, deps.runId, copyNew);
-      if (rejects.length > 0) await insertRejects(client, deps.runId, JSON.stringify(rejects));
+      const written = await writeChangedUsers(client, write);
+      if (rejectsJson !== undefined) await insertRejects(client, deps.runId, rejectsJson);
       const counts: RunCounts = {
         pages: batch.pages,
         bytes: batch.bytes,
@@ -135,7 +142,7 @@ export async function loadUserBatch(
 
   const load = async () => {
     try {
-      return await attempt(true);
+      return await attempt(prepared);
     } catch (error) {
       // A row of a user the comparison did not find was there after all: a user listed twice in a first
       // load, rows left behind by a truncate or written by someone else meanwhile. Upsert the whole
@@ -145,7 +152,7 @@ export async function loadUserBatch(
         { err: describeError(error) },
         "a new row of the batch existed already; upserting the batch",
       );
-      return attempt(false);
+      return attempt(await prepareWrite(changed, existing, deps.runId, false));
     }
   };
   return withDatabaseRetries(deps, "loading a batch of users", load);
