@@ -29,12 +29,11 @@ function latestGrants(users: readonly NormalizedUser[]): Map<string, OwnedGrant>
 
 /**
  * The COPY text of a batch of changed users (no two with the same id), in arrival order, encoded a
- * slice at a time (nextTurn). A user is
- * `added` when the warehouse does not hold it. Grants are always upserted: a new user's grant may be
- * stored under another user (the upsert moves it), and looking that up costs more than the upsert.
- * COPYing new users' grants and upserting the batch when one existed was tried: where 0.06% of grant ids
- * are listed under two users, almost half the batches of a million-user first load had one, and the
- * load took 288 s instead of 173 s.
+ * slice at a time (nextTurn). A user is `added` when the warehouse does not hold it. Grants are always
+ * upserted: a new user's grant may be stored under another user (the upsert moves it), and looking that
+ * up costs more than the upsert. COPYing new users' grants and upserting the batch when one existed was
+ * tried: where 0.06% of grant ids are listed under two users, almost half the batches of a million-user
+ * first load had one, and the load took 288 s instead of 173 s.
  */
 export async function toBatchRows(
   users: readonly NormalizedUser[],
