@@ -42,23 +42,22 @@ export class UserIdSet {
 
   has(id: string): boolean {
     const words = toWords(id);
-    if (words === undefined) return false;
-    const capacity = this.used.length;
-    for (let slot = hashWords(words) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
-      if (this.used[slot] === 0) return false;
-      if (this.equals(slot, words)) return true;
-    }
+    return words !== undefined && this.used[this.slotOf(words)] === 1;
   }
 
   private insert(words: Uint32Array): boolean {
+    const slot = this.slotOf(words);
+    if (this.used[slot] === 1) return false;
+    this.used[slot] = 1;
+    this.slots.set(words, slot * 4);
+    return true;
+  }
+
+  /** The slot holding `words`, or else the free slot where they go (linear probing from their hash). */
+  private slotOf(words: Uint32Array): number {
     const capacity = this.used.length;
     for (let slot = hashWords(words) % capacity; ; slot = slot + 1 === capacity ? 0 : slot + 1) {
-      if (this.used[slot] === 0) {
-        this.used[slot] = 1;
-        this.slots.set(words, slot * 4);
-        return true;
-      }
-      if (this.equals(slot, words)) return false;
+      if (this.used[slot] === 0 || this.equals(slot, words)) return slot;
     }
   }
 
