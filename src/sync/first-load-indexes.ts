@@ -23,8 +23,8 @@ export interface DeferredIndexes {
 /**
  * Before a run loads anything. On a first load (no run has succeeded yet) by the owner of the tables,
  * drops the analyst indexes, so that the rows go in without their upkeep, and returns what builds them
- * again: one sorted build per index is far cheaper than millions of inserts at random places of indexes
- * larger than PostgreSQL's buffers. Any other run builds analyst indexes that are missing (a first load
+ * again: one sorted build per index costs less than millions of inserts at random places of indexes
+ * larger than PostgreSQL's buffers (a million users: 140 s instead of 187 s). Any other run builds analyst indexes that are missing (a first load
  * that was killed) when it may, or says who can.
  */
 export async function prepareAnalystIndexes(
