@@ -19,9 +19,10 @@ function analystIndex(definition: string): AnalystIndex {
 /**
  * The secondary indexes of users, user_attributes and user_grants that serve analysts' queries, not the
  * loads: a first load may build them after its rows are in (a million users: 140 s, against 187 s
- * keeping them up to date row by row; docs/benchmarks.md). A migration that changes one of them must change it
- * here too (test/sync/first-load-indexes.test.ts compares this list with the migrated schema). Left out
- * on purpose: primary keys, and user_grants_user_id_idx, which the grant upsert's delete uses.
+ * keeping them up to date row by row; docs/benchmarks.md). A migration that changes one of them must
+ * change it here too (test/sync/first-load-indexes.test.ts compares this list with the migrated
+ * schema). Left out on purpose: primary keys, and user_grants_user_id_idx, which the grant upsert's
+ * delete uses.
  */
 export const analystIndexes: readonly AnalystIndex[] = [
   analystIndex("CREATE INDEX users_email_address_lower_idx ON zephr.users USING hash (lower(email_address))"),
