@@ -1,14 +1,17 @@
 import type { OutgoingHttpHeaders } from "node:http";
 
-import { baseHeaders, type Exchange } from "./exchange.js";
-import type { Fault, FaultKind } from "./fault-queue.js";
+import { once } from "node:events";
+import { setTimeout as delay } from "node:timers/promises";
+
+import { baseHeaders, type Exchange, type ResponseClock } from "./exchange.js";
+import type { Fault, FaultKind, TrickleFault } from "./fault-queue.js";
 
 /**
  * Answers the faults that replace the response entirely; false for those that only cut the body.
  * `contentType` is what the endpoint normally serves (an empty or raw answer claims it).
  */
 export function answerFault(
-  endpoint: { readonly clock: () => number },
+  endpoint: ResponseClock,
   exchange: Exchange,
   fault: Fault,
   contentType: string,
@@ -43,11 +46,31 @@ export function answerFault(
         fault.kind,
       );
       return true;
+    case "trickle":
+      void trickle(exchange, baseHeaders(endpoint, contentType), fault);
+      return true;
     case "drop":
     case "truncate":
     case "stall":
       return false;
   }
+}
+
+/** Writes the prefix, then a space per interval until the exchange is aborted. Never rejects. */
+async function trickle(exchange: Exchange, headers: OutgoingHttpHeaders, fault: TrickleFault): Promise<void> {
+  const { res, signal } = exchange;
+  res.writeHead(200, headers);
+  exchange.record(200, fault.kind);
+  res.write(fault.prefix ?? '{"results":[');
+  try {
+    while (!signal.aborted && !res.destroyed) {
+      await delay(fault.intervalMs, undefined, { signal });
+      if (!res.write(" ")) await once(res, "drain", { signal });
+    }
+  } catch {
+    // Aborted: the client went away or the simulator closed, which is how a trickle ends.
+  }
+  if (!res.destroyed) res.destroy();
 }
 
 function answer(

@@ -1,12 +1,11 @@
-import { acceptSigned, sendJson, type Exchange } from "./exchange.js";
+import { acceptSigned, sendJson, type Exchange, type ResponseClock } from "./exchange.js";
 import type { SignatureVerifier } from "./signature-verifier.js";
 import type { CatalogueListingPath, SimulatorCatalogue } from "./catalogue-store.js";
 
 /** What the catalogue endpoints need from the simulator. */
-export interface CatalogueEndpointContext {
+export interface CatalogueEndpointContext extends ResponseClock {
   readonly catalogue: SimulatorCatalogue;
   readonly verifier: SignatureVerifier;
-  readonly clock: () => number;
   /** `http://host:port`, for `links.next.url`. */
   readonly baseUrl: string;
 }

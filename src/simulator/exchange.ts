@@ -4,6 +4,18 @@ import { BodyWriter, type BodyCut } from "./body-writer.js";
 import type { FaultKind } from "./fault-queue.js";
 import type { SignatureVerifier } from "./signature-verifier.js";
 
+/**
+ * What a response's `Date` header says: the injected clock ("ok"), nothing ("missing"), or the clock
+ * off by `skewMs` (a server, proxy or cache whose clock is wrong; the signature check keeps the true clock).
+ */
+export type DateHeader = "ok" | "missing" | { readonly skewMs: number };
+
+/** The clock behind every response, and how its `Date` header is written (default "ok"). */
+export interface ResponseClock {
+  readonly clock: () => number;
+  readonly dateHeader?: DateHeader;
+}
+
 /** One request/response pair, its target already split into the raw path and raw query. */
 export interface Exchange {
   readonly req: IncomingMessage;
@@ -19,7 +31,7 @@ export interface Exchange {
 
 /** A small JSON answer, still subject to a body-cutting fault. */
 export async function sendJson(
-  endpoint: { readonly clock: () => number },
+  endpoint: ResponseClock,
   exchange: Exchange,
   status: number,
   body: unknown,
@@ -33,12 +45,15 @@ export async function sendJson(
   await writer.end();
 }
 
-/** `Date` from the injected clock, as an IMF-fixdate (`Tue, 14 Nov 2023 22:13:20 GMT`). */
-export function baseHeaders(
-  endpoint: { readonly clock: () => number },
-  contentType: string,
-): OutgoingHttpHeaders {
-  return { "content-type": contentType, date: new Date(endpoint.clock()).toUTCString() };
+/**
+ * `Date` from the injected clock, as an IMF-fixdate (`Tue, 14 Nov 2023 22:13:20 GMT`), shifted or left
+ * out as `endpoint.dateHeader` says. Node adds no `Date` of its own: the server sets `sendDate = false`.
+ */
+export function baseHeaders(endpoint: ResponseClock, contentType: string): OutgoingHttpHeaders {
+  const dateHeader = endpoint.dateHeader ?? "ok";
+  if (dateHeader === "missing") return { "content-type": contentType };
+  const skewMs = dateHeader === "ok" ? 0 : dateHeader.skewMs;
+  return { "content-type": contentType, date: new Date(endpoint.clock() + skewMs).toUTCString() };
 }
 
 /**
@@ -46,7 +61,7 @@ export function baseHeaders(
  * 401 with the reason and returns false.
  */
 export async function acceptSigned(
-  endpoint: { readonly clock: () => number; readonly verifier: SignatureVerifier },
+  endpoint: ResponseClock & { readonly verifier: SignatureVerifier },
   exchange: Exchange,
   cut?: BodyCut,
   fault?: FaultKind,

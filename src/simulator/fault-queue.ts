@@ -51,6 +51,16 @@ export interface StallFault extends FaultMatch {
   readonly ms?: number;
 }
 
+/**
+ * 200, then `prefix` (default `{"results":[`), then one space every `intervalMs` milliseconds (real time)
+ * for as long as the client listens: every read sees progress, so only an overall deadline ends it.
+ */
+export interface TrickleFault extends FaultMatch {
+  readonly kind: "trickle";
+  readonly intervalMs: number;
+  readonly prefix?: string;
+}
+
 /** 200 with an HTML error page (`text/html`), as a misconfigured proxy or login wall answers. */
 export interface HtmlFault extends FaultMatch {
   readonly kind: "html";
@@ -71,7 +81,15 @@ export interface RawFault extends FaultMatch {
 }
 
 export type Fault =
-  StatusFault | DropFault | RefuseFault | TruncateFault | StallFault | HtmlFault | EmptyFault | RawFault;
+  | StatusFault
+  | DropFault
+  | RefuseFault
+  | TruncateFault
+  | StallFault
+  | TrickleFault
+  | HtmlFault
+  | EmptyFault
+  | RawFault;
 
 export type FaultKind = Fault["kind"];
 
@@ -92,6 +110,9 @@ export class FaultQueue {
       }
       if ("afterBytes" in fault && (!Number.isInteger(fault.afterBytes) || fault.afterBytes < 0)) {
         throw new RangeError(`Fault ${fault.kind}: afterBytes must be a non-negative integer`);
+      }
+      if (fault.kind === "trickle" && (!Number.isInteger(fault.intervalMs) || fault.intervalMs < 1)) {
+        throw new RangeError("Fault trickle: intervalMs must be a positive integer");
       }
       this.#queue.push({ fault, remaining: times });
     }

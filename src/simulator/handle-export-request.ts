@@ -1,5 +1,6 @@
 import { BodyWriter, type BodyCut } from "./body-writer.js";
-import { baseHeaders, acceptSigned, sendJson, type Exchange } from "./exchange.js";
+import { baseHeaders, acceptSigned, sendJson, type Exchange, type ResponseClock } from "./exchange.js";
+import type { ExportShape } from "./export-shape.js";
 import type { FaultQueue } from "./fault-queue.js";
 import { answerFault } from "./answer-fault.js";
 import { findRequestedPage, parseExportRequestQuery } from "./parse-export-request-query.js";
@@ -8,14 +9,12 @@ import type { SimulatorStore } from "./simulator-store.js";
 import { writeExportBody, type ExportEnvelope } from "./write-export-body.js";
 
 /** Everything the export endpoint needs from the simulator, fixed for its lifetime. */
-export interface ExportEndpoint {
+export interface ExportEndpoint extends ResponseClock {
   readonly store: SimulatorStore;
   readonly faults: FaultQueue;
   readonly verifier: SignatureVerifier;
-  readonly clock: () => number;
   readonly envelope: ExportEnvelope;
-  readonly ignorePaging: boolean;
-  readonly lastPageNext: "absent" | "null";
+  readonly shape: ExportShape;
   readonly sinceInclusive: boolean;
   readonly nestedGroupSize: number;
   /** `http://host:port`, for `links.*.url`. */
@@ -50,10 +49,10 @@ export async function handleExportRequest(endpoint: ExportEndpoint, exchange: Ex
     selection,
     query,
     envelope: endpoint.envelope,
-    ignorePaging: endpoint.ignorePaging,
-    lastPageNext: endpoint.lastPageNext,
+    shape: endpoint.shape,
     nestedGroupSize: endpoint.nestedGroupSize,
-    pageUrlBase: `${endpoint.baseUrl}${exchange.path}`,
+    baseUrl: endpoint.baseUrl,
+    path: exchange.path,
     rawQuery: exchange.rawQuery,
   });
 }

@@ -1,6 +1,7 @@
 /**
  * A Zephr Admin API simulator for tests, the demo and the benchmark: `GET /v3/user-export` over real
- * HTTP on loopback, HMAC-checked, paged, in every documented envelope, streamed, with injectable faults;
+ * HTTP on loopback, HMAC-checked, paged, in every documented envelope, streamed, with injectable faults
+ * and every paging, meta, links, grant and Date variant a real server may choose (SimulatorOptions);
  * also the catalogue listings (`/v3/products`, … `/v3/schema/users`: `simulator.catalogue`, derived from
  * the users' grants unless set) and the state events CSV (`/v4/user-export?eventsExport=true`:
  * `simulator.stateEvents`).
@@ -35,8 +36,14 @@ export type {
   RefuseFault,
   StallFault,
   StatusFault,
+  TrickleFault,
   TruncateFault,
 } from "./fault-queue.js";
+export type { GeneratedGrantsShape, GrantUserIds, SharedGrantsOptions } from "./account-grants.js";
+export { shapeAccountGrants } from "./account-grants.js";
+export type { DateHeader } from "./exchange.js";
+export { findEffectivePageSize } from "./export-shape.js";
+export type { ExportShape, MetaCountStyle, NextLinkStyle } from "./export-shape.js";
 export {
   findGeneratedUserIndex,
   formatGrantTime,

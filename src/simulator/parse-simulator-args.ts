@@ -12,6 +12,20 @@ Options:
   --port P           port to listen on (default 0: any free port)
   --host H           address to listen on (default 127.0.0.1)
   --envelope E       array | object | nested (default object)
+
+Server variants (each a way a real Zephr may answer; see SimulatorOptions):
+  --max-page-size N  answer an rpp above N with N users per page (meta.rpp says N)
+  --min-page-size N  answer an rpp below N with N users per page
+  --next-link L      absolute | relative | page-only: how links.* are written (default absolute)
+  --last-page-next X absent | null: links.next on the last page (default absent)
+  --links X          present | omitted: the links object (default present)
+  --meta X           present | omitted: the meta object (default present)
+  --count C          total | page | absent: what meta.count says (default total)
+  --ignore-page      honour rpp but serve the first users on every page (a broken server)
+  --shared-grants N  company accounts of N users whose grant each member lists
+  --grant-user-ids X own | other: the user_id inside each grant (default own)
+  --date-header X    ok | missing: the Date header (default ok)
+  --date-skew-ms MS  date every response MS milliseconds off the clock (e.g. 2366841600000: 2099)
   --help             show this text
 
 Environment:
@@ -43,6 +57,18 @@ export function parseSimulatorArgs(
         port: { type: "string" },
         host: { type: "string" },
         envelope: { type: "string" },
+        "max-page-size": { type: "string" },
+        "min-page-size": { type: "string" },
+        "next-link": { type: "string" },
+        "last-page-next": { type: "string" },
+        links: { type: "string" },
+        meta: { type: "string" },
+        count: { type: "string" },
+        "ignore-page": { type: "boolean" },
+        "shared-grants": { type: "string" },
+        "grant-user-ids": { type: "string" },
+        "date-header": { type: "string" },
+        "date-skew-ms": { type: "string" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -72,6 +98,29 @@ export function parseSimulatorArgs(
   if (envelope !== "array" && envelope !== "object" && envelope !== "nested") {
     problems.push(`--envelope must be array, object or nested, got "${String(envelope)}".`);
   }
+  const optionalInteger = (name: string, min: number, max: number): number | undefined =>
+    typeof values[name] === "string" ? integer(name, min, min, max) : undefined;
+  const choice = <T extends string>(name: string, allowed: readonly T[]): T | undefined => {
+    const raw = values[name];
+    if (typeof raw !== "string") return undefined;
+    const found = allowed.find((value) => value === raw);
+    if (found === undefined) problems.push(`--${name} must be ${allowed.join(" | ")}, got "${raw}".`);
+    return found;
+  };
+  const maxPageSize = optionalInteger("max-page-size", 1, 1_000_000_000);
+  const minPageSize = optionalInteger("min-page-size", 1, 1_000_000_000);
+  const nextLink = choice("next-link", ["absolute", "relative", "page-only"] as const);
+  const lastPageNext = choice("last-page-next", ["absent", "null"] as const);
+  const links = choice("links", ["present", "omitted"] as const);
+  const meta = choice("meta", ["present", "omitted"] as const);
+  const metaCount = choice("count", ["total", "page", "absent"] as const);
+  const membersPerAccount = optionalInteger("shared-grants", 2, 1_000_000);
+  const grantUserIds = choice("grant-user-ids", ["own", "other"] as const);
+  const dateHeader = choice("date-header", ["ok", "missing"] as const);
+  const skewMs = optionalInteger("date-skew-ms", -(2 ** 52), 2 ** 52);
+  if (dateHeader === "missing" && skewMs !== undefined) {
+    problems.push("--date-skew-ms needs a Date header: leave out --date-header missing.");
+  }
   if (problems.length > 0) return { kind: "usage-error", problems };
 
   return {
@@ -83,6 +132,21 @@ export function parseSimulatorArgs(
       port,
       envelope: envelope === "array" || envelope === "nested" ? envelope : "object",
       users: { count, seed },
+      ...(maxPageSize === undefined ? {} : { maxPageSize }),
+      ...(minPageSize === undefined ? {} : { minPageSize }),
+      ...(nextLink === undefined ? {} : { nextLink }),
+      ...(lastPageNext === undefined ? {} : { lastPageNext }),
+      ...(links === undefined ? {} : { links }),
+      ...(meta === undefined ? {} : { meta }),
+      ...(metaCount === undefined ? {} : { count: metaCount }),
+      ...(values["ignore-page"] === true ? { ignorePage: true } : {}),
+      ...(membersPerAccount === undefined ? {} : { sharedGrants: { membersPerAccount } }),
+      ...(grantUserIds === undefined ? {} : { grantUserIds }),
+      ...(skewMs === undefined
+        ? dateHeader === undefined
+          ? {}
+          : { dateHeader }
+        : { dateHeader: { skewMs } }),
     },
   };
 }

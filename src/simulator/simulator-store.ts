@@ -5,6 +5,12 @@ import {
   generateUserId,
   generatedRegisteredAtMs,
 } from "./generate-users.js";
+import {
+  checkGeneratedGrantsShape,
+  isPlainGrantsShape,
+  shapeAccountGrants,
+  type GeneratedGrantsShape,
+} from "./account-grants.js";
 import { serializeElement, type ElementProjection } from "./project-element.js";
 import { SeededRandom, hash32, unitFloat } from "./seeded-random.js";
 import { findGrantId, listGrants, withAttribute, withGrant, withoutGrant } from "./user-mutations.js";
@@ -28,7 +34,8 @@ export interface PutUserOptions {
   readonly updatedAtMs?: number;
 }
 
-export interface SeedGeneratedOptions {
+/** A block of generated users; `sharedGrants`/`grantUserIds` default to the store's (its constructor). */
+export interface SeedGeneratedOptions extends GeneratedGrantsShape {
   readonly count: number;
   readonly seed: number;
   /** First generator index (default 0), so several blocks of one seed can follow each other. */
@@ -66,6 +73,8 @@ interface GeneratedSegment {
   readonly count: number;
   readonly seededAtMs: number;
   readonly updatedAtMs: number | undefined;
+  /** Account grants and grant user ids of the block; undefined: as `generateUser` draws them. */
+  readonly grantsShape: GeneratedGrantsShape | undefined;
   /** index → replacement, or null once removed. */
   readonly overrides: Map<number, StoredUser | null>;
 }
@@ -100,6 +109,7 @@ const maxCachedSelections = 8;
  */
 export class SimulatorStore {
   readonly #clock: () => number;
+  readonly #grantsShape: GeneratedGrantsShape;
   #segments: Segment[] = [];
   readonly #explicitOwners = new Map<string, ExplicitSegment>();
   #size = 0;
@@ -107,8 +117,11 @@ export class SimulatorStore {
   #mutationCount = 0;
   readonly #selections = new Map<string, UserSelection>();
 
-  constructor(clock: () => number) {
+  /** `grantsShape`: how generated blocks shape their grants unless `seedGenerated` says otherwise. */
+  constructor(clock: () => number, grantsShape: GeneratedGrantsShape = {}) {
+    checkGeneratedGrantsShape(grantsShape);
     this.#clock = clock;
+    this.#grantsShape = grantsShape;
   }
 
   /** Number of users an unfiltered export returns. */
@@ -135,6 +148,12 @@ export class SimulatorStore {
         throw new RangeError(`seedGenerated: seed ${options.seed} indexes overlap a block already seeded`);
       }
     }
+    const grantsShape: GeneratedGrantsShape = {
+      ...this.#grantsShape,
+      ...(options.sharedGrants === undefined ? {} : { sharedGrants: options.sharedGrants }),
+      ...(options.grantUserIds === undefined ? {} : { grantUserIds: options.grantUserIds }),
+    };
+    checkGeneratedGrantsShape(grantsShape);
     this.#segments.push({
       kind: "generated",
       seed: options.seed,
@@ -142,6 +161,7 @@ export class SimulatorStore {
       count: options.count,
       seededAtMs: this.#clock(),
       updatedAtMs: options.updatedAtMs,
+      grantsShape: isPlainGrantsShape(grantsShape) ? undefined : grantsShape,
       overrides: new Map(),
     });
     this.#size += options.count;
@@ -341,11 +361,19 @@ export class SimulatorStore {
   }
 }
 
+/** The generator's element, its grants shaped as the block says. */
+function buildGeneratedElement(segment: GeneratedSegment, index: number): unknown {
+  const element = generateUser(index, segment.seed);
+  return segment.grantsShape === undefined
+    ? element
+    : shapeAccountGrants(element, index, segment.seed, segment.grantsShape);
+}
+
 function buildGeneratedUser(segment: GeneratedSegment, index: number): StoredUser {
   const registeredAtMs = generatedRegisteredAtMs(index, segment.seed);
   return {
     userId: generateUserId(index, segment.seed),
-    element: generateUser(index, segment.seed),
+    element: buildGeneratedElement(segment, index),
     registeredAtMs,
     updatedAtMs: findGeneratedUpdatedAtMs(segment, index, registeredAtMs),
   };
@@ -396,11 +424,11 @@ function buildSelection(segments: readonly Segment[], filter: UserFilter): UserS
     }
   });
 
-  const generatedAt = (entry: number): { index: number; seed: number } => {
+  const generatedAt = (entry: number): unknown => {
     const segment = segments[floor(entry / positionBase)];
     if (segment?.kind !== "generated")
       throw new Error("Selection refers to a segment that no longer exists.");
-    return { index: entry % positionBase, seed: segment.seed };
+    return buildGeneratedElement(segment, entry % positionBase);
   };
   const entryAt = (position: number): number | StoredUser => {
     const entry = picked[position];
@@ -412,14 +440,12 @@ function buildSelection(segments: readonly Segment[], filter: UserFilter): UserS
     elementAt(position: number): unknown {
       const entry = entryAt(position);
       if (typeof entry !== "number") return entry.element;
-      const { index, seed } = generatedAt(entry);
-      return generateUser(index, seed);
+      return generatedAt(entry);
     },
     serializeAt(position: number, projection: ElementProjection): string {
       const entry = entryAt(position);
       if (typeof entry !== "number") return serializeElement(entry.element, projection);
-      const { index, seed } = generatedAt(entry);
-      return serializeElement(generateUser(index, seed), projection);
+      return serializeElement(generatedAt(entry), projection);
     },
   };
 }

@@ -6,7 +6,14 @@ import type { AddressInfo, Socket } from "node:net";
 import { describeError } from "../errors.js";
 import type { FaultKind } from "./fault-queue.js";
 import { FaultQueue } from "./fault-queue.js";
-import { baseHeaders, sendJson, type Exchange } from "./exchange.js";
+import { baseHeaders, sendJson, type DateHeader, type Exchange } from "./exchange.js";
+import type { GrantUserIds, SharedGrantsOptions } from "./account-grants.js";
+import {
+  defaultExportShape,
+  type ExportShape,
+  type MetaCountStyle,
+  type NextLinkStyle,
+} from "./export-shape.js";
 import { handleExportRequest, type ExportEndpoint } from "./handle-export-request.js";
 import { SignatureVerifier } from "./signature-verifier.js";
 import { SimulatorStore, type SeedGeneratedOptions } from "./simulator-store.js";
@@ -29,8 +36,51 @@ export interface SimulatorOptions {
   readonly envelope?: ExportEnvelope;
   /** Answer every request with all selected users (meta/links still follow rpp/page). Default false. */
   readonly ignorePaging?: boolean;
+  /**
+   * A broken server: honour `rpp` but ignore `page`, so every page holds the same first users while
+   * `meta.count` still says the total and `links.next` is present until the last page. Default false.
+   */
+  readonly ignorePage?: boolean;
+  /**
+   * A page cap: an `rpp` above N is answered with N users per page. `meta.rpp` says N, page k holds
+   * users [(k−1)·N, k·N), and `links`/`meta` count pages of N. Default: no cap.
+   */
+  readonly maxPageSize?: number;
+  /**
+   * A page floor: an `rpp` below N is answered with N users per page (more than asked), `meta.rpp`
+   * says N and offsets follow it, as with the cap. Default: no floor.
+   */
+  readonly minPageSize?: number;
+  /**
+   * How every `links.*` entry is written: "absolute" `{"url": "http://host:port/v3/user-export?…",
+   * "page": k}` (default); "relative" `{"url": "/v3/user-export?…", "page": k}`; "page-only" `{"page": k}`.
+   * The url is the request's own query with only `page` changed (a capped `rpp` stays as asked).
+   */
+  readonly nextLink?: NextLinkStyle;
   /** How `links.next` (and `links.previous` on page 1) look when there is none. Default "absent". */
   readonly lastPageNext?: "absent" | "null";
+  /** "omitted": the object envelopes carry no `links` at all (meta only). Default "present". */
+  readonly links?: "present" | "omitted";
+  /** "omitted": the object envelopes carry no `meta` at all. Default "present". */
+  readonly meta?: "present" | "omitted";
+  /**
+   * What `meta.count` says: "total" the users the export selects (default), "page" the number of
+   * results on this page, "absent" no `count` key.
+   */
+  readonly count?: MetaCountStyle;
+  /**
+   * The `Date` header of every response: "ok" clock() (default), "missing" none, `{ skewMs }` clock()
+   * + skewMs (e.g. 75 years: a response dated 2099). The signature check still uses clock().
+   */
+  readonly dateHeader?: DateHeader;
+  /**
+   * Company accounts among generated users (the `users` option and `store.seedGenerated`): each account
+   * holding a grant has it listed, same grant id, under every member. Stored in each member's element,
+   * so the store's grants are still each user's whole current list. Default: none.
+   */
+  readonly sharedGrants?: SharedGrantsOptions;
+  /** What generated grants' own `user_id` says: "own" the user (default) or "other" (see GrantUserIds). */
+  readonly grantUserIds?: GrantUserIds;
   /** Largest accepted |signature timestamp − clock()|, default 5 minutes; beyond it, 401. */
   readonly maxSkewMs?: number;
   /** Default false: `since` selects updatedAt > since (and `registeredSince` registeredAt > it); true: ≥. */
@@ -80,7 +130,12 @@ export const stateEventsExportPath = "/v4/user-export";
 export async function startZephrSimulator(options: SimulatorOptions): Promise<ZephrSimulator> {
   const clock = options.clock ?? Date.now;
   const host = options.host ?? "127.0.0.1";
-  const store = new SimulatorStore(clock);
+  // Checked before listening, so bad options leave no server behind.
+  const shape = readExportShape(options);
+  const store = new SimulatorStore(clock, {
+    ...(options.sharedGrants === undefined ? {} : { sharedGrants: options.sharedGrants }),
+    ...(options.grantUserIds === undefined ? {} : { grantUserIds: options.grantUserIds }),
+  });
   if (options.users !== undefined) store.seedGenerated(options.users);
   const faults = new FaultQueue();
   const catalogue = new SimulatorCatalogue(store);
@@ -120,15 +175,17 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
     faults,
     verifier,
     clock,
+    dateHeader: options.dateHeader ?? "ok",
     envelope: options.envelope ?? "object",
-    ignorePaging: options.ignorePaging ?? false,
-    lastPageNext: options.lastPageNext ?? "absent",
+    shape,
     sinceInclusive: options.sinceInclusive ?? false,
     nestedGroupSize: options.nestedGroupSize ?? 100,
     baseUrl,
   };
   // Attached only now that `baseUrl` is known; no connection is accepted before this tick ends.
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    // Every answer sets its own `Date` (baseHeaders): node's would defeat dateHeader "missing".
+    res.sendDate = false;
     void handleRequest(endpoint, { catalogue, stateEvents }, req, res, requests, shutdown.signal);
   });
 
@@ -152,6 +209,28 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
       return closed;
     },
   };
+}
+
+function readExportShape(options: SimulatorOptions): ExportShape {
+  for (const [name, size] of [
+    ["maxPageSize", options.maxPageSize],
+    ["minPageSize", options.minPageSize],
+  ] as const) {
+    if (size !== undefined && (!Number.isInteger(size) || size < 1)) {
+      throw new RangeError(`${name} must be a positive integer, got ${size}`);
+    }
+  }
+  return Object.freeze({
+    ignorePaging: options.ignorePaging ?? defaultExportShape.ignorePaging,
+    ignorePage: options.ignorePage ?? defaultExportShape.ignorePage,
+    maxPageSize: options.maxPageSize,
+    minPageSize: options.minPageSize,
+    nextLink: options.nextLink ?? defaultExportShape.nextLink,
+    lastPageNext: options.lastPageNext ?? defaultExportShape.lastPageNext,
+    links: options.links ?? defaultExportShape.links,
+    meta: options.meta ?? defaultExportShape.meta,
+    count: options.count ?? defaultExportShape.count,
+  });
 }
 
 async function handleRequest(

@@ -1,14 +1,13 @@
 import { BodyWriter, type BodyCut } from "./body-writer.js";
-import { baseHeaders, acceptSigned, sendJson, type Exchange } from "./exchange.js";
+import { baseHeaders, acceptSigned, sendJson, type Exchange, type ResponseClock } from "./exchange.js";
 import { answerFault } from "./answer-fault.js";
 import type { SignatureVerifier } from "./signature-verifier.js";
 import { formatCsvField, type SimulatorStateEvents } from "./state-events-store.js";
 
 /** What the state events endpoint needs from the simulator. */
-export interface StateEventsEndpointContext {
+export interface StateEventsEndpointContext extends ResponseClock {
   readonly stateEvents: SimulatorStateEvents;
   readonly verifier: SignatureVerifier;
-  readonly clock: () => number;
 }
 
 /** An ISO-8601 instant with a zone, as `since` takes. */

@@ -1,4 +1,5 @@
 import type { BodyWriter } from "./body-writer.js";
+import { findEffectivePageSize, type ExportShape } from "./export-shape.js";
 import { replaceQueryPage, type ExportRequestQuery } from "./parse-export-request-query.js";
 import type { UserSelection } from "./simulator-store.js";
 
@@ -9,29 +10,29 @@ export interface ExportPage {
   readonly selection: UserSelection;
   readonly query: ExportRequestQuery;
   readonly envelope: ExportEnvelope;
-  /** Send every selected user whatever rpp/page say (meta and links still follow rpp/page). */
-  readonly ignorePaging: boolean;
-  /** How an absent `links.next` (and `links.previous`) looks in the object envelopes. */
-  readonly lastPageNext: "absent" | "null";
+  /** How the server pages and what its meta and links say. */
+  readonly shape: ExportShape;
   /** Largest inner array of the nested envelope. */
   readonly nestedGroupSize: number;
-  /** `http://host:port/v3/user-export` for `links.*.url`. */
-  readonly pageUrlBase: string;
+  /** `http://host:port` for absolute `links.*.url`. */
+  readonly baseUrl: string;
+  /** `/v3/user-export`, the path of every link. */
+  readonly path: string;
   /** The request's raw query, reused byte for byte in the links with only `page` changed. */
   readonly rawQuery: string;
 }
 
-interface PageLink {
-  readonly url: string;
-  readonly page: number;
-}
+type PageLink = { readonly url: string; readonly page: number } | { readonly page: number };
 
 /** Streams one page of the export through `writer`, element by element. */
 export async function writeExportBody(writer: BodyWriter, page: ExportPage): Promise<void> {
-  const { selection, query, envelope } = page;
+  const { selection, query, envelope, shape } = page;
   const total = selection.count;
-  const from = page.ignorePaging ? 0 : Math.min((query.page - 1) * query.rpp, total);
-  const to = page.ignorePaging ? total : Math.min(query.page * query.rpp, total);
+  const pageSize = findEffectivePageSize(shape, query.rpp);
+  // ignorePage: the offset never moves, so every page repeats the first users.
+  const offsetPage = shape.ignorePage ? 1 : query.page;
+  const from = shape.ignorePaging ? 0 : Math.min((offsetPage - 1) * pageSize, total);
+  const to = shape.ignorePaging ? total : Math.min(offsetPage * pageSize, total);
   const nested = envelope === "nested";
 
   writer.push(envelope === "array" ? "[" : '{"results":[');
@@ -47,23 +48,43 @@ export async function writeExportBody(writer: BodyWriter, page: ExportPage): Pro
   if (envelope === "array") {
     writer.push("]");
   } else {
-    const meta = { count: total, rpp: query.rpp, paginated: true };
-    writer.push(`],"meta":${JSON.stringify(meta)},"links":${JSON.stringify(buildLinks(page, total))}}`);
+    writer.push("]");
+    if (shape.meta === "present")
+      writer.push(`,"meta":${JSON.stringify(buildMeta(shape, total, to - from, pageSize))}`);
+    if (shape.links === "present")
+      writer.push(`,"links":${JSON.stringify(buildLinks(page, total, pageSize))}`);
+    writer.push("}");
   }
   await writer.end();
 }
 
-function buildLinks(page: ExportPage, total: number): Record<string, PageLink | null> {
+function buildMeta(
+  shape: ExportShape,
+  total: number,
+  sent: number,
+  pageSize: number,
+): Record<string, unknown> {
+  const meta: Record<string, unknown> = {};
+  if (shape.count === "total") meta.count = total;
+  else if (shape.count === "page") meta.count = sent;
+  meta.rpp = pageSize;
+  meta.paginated = true;
+  return meta;
+}
+
+function buildLinks(page: ExportPage, total: number, pageSize: number): Record<string, PageLink | null> {
+  const { shape } = page;
   const current = page.query.page;
-  const lastPage = Math.max(1, Math.ceil(total / page.query.rpp));
-  const link = (n: number): PageLink => ({
-    url: `${page.pageUrlBase}?${replaceQueryPage(page.rawQuery, n)}`,
-    page: n,
-  });
+  const lastPage = Math.max(1, Math.ceil(total / pageSize));
+  const link = (n: number): PageLink => {
+    if (shape.nextLink === "page-only") return { page: n };
+    const relative = `${page.path}?${replaceQueryPage(page.rawQuery, n)}`;
+    return { url: shape.nextLink === "relative" ? relative : `${page.baseUrl}${relative}`, page: n };
+  };
   const links: Record<string, PageLink | null> = { first: link(1), last: link(lastPage) };
   if (current > 1) links.previous = link(Math.min(current - 1, lastPage));
-  else if (page.lastPageNext === "null") links.previous = null;
+  else if (shape.lastPageNext === "null") links.previous = null;
   if (current < lastPage) links.next = link(current + 1);
-  else if (page.lastPageNext === "null") links.next = null;
+  else if (shape.lastPageNext === "null") links.next = null;
   return links;
 }
