@@ -43,6 +43,12 @@ export interface ZephrConfig {
   readonly pageSize: number;
   /** An attempt with no bytes received for this long is aborted and retried (ms). */
   readonly idleTimeoutMs: number;
+  /**
+   * Longest time one request may spend awaiting its headers plus reading its whole body (ms), after
+   * which the attempt is aborted and retried; 0 = no limit. A page requested ahead is not timed while
+   * it waits for its turn.
+   */
+  readonly pageTimeoutMs: number;
   /** Retries per page after the first attempt, for transient failures only. */
   readonly retries: number;
   readonly retryMinMs: number;
@@ -59,6 +65,11 @@ export interface ZephrConfig {
   readonly grantTimezone: string;
   /** Whose clock sets the watermark: Zephr's (HTTP Date header) or this machine's. */
   readonly watermarkClock: "server" | "local";
+  /**
+   * How far ahead of this machine's clock Zephr's Date may be and still become the watermark (ms);
+   * a Date further ahead is not trusted and the local clock is used instead.
+   */
+  readonly maxClockSkewMs: number;
 }
 
 export interface SyncConfig extends DatabaseConfig {
@@ -102,6 +113,7 @@ const defaults = {
   ZEPHR_PAGE_SIZE: "500",
   SYNC_BATCH_SIZE: "1000",
   ZEPHR_IDLE_TIMEOUT: "60s",
+  ZEPHR_PAGE_TIMEOUT: "10m",
   ZEPHR_RETRIES: "5",
   ZEPHR_RETRY_MIN: "1s",
   ZEPHR_RETRY_MAX: "60s",
@@ -110,6 +122,7 @@ const defaults = {
   ZEPHR_INSTANT_PRECISION: "seconds",
   ZEPHR_TIMEZONE: "UTC",
   ZEPHR_WATERMARK_CLOCK: "server",
+  ZEPHR_MAX_CLOCK_SKEW: "5m",
   DB_STATEMENT_TIMEOUT: "0",
   DB_CONNECT_TIMEOUT: "10s",
   DB_CONNECT_RETRIES: "5",
@@ -158,6 +171,11 @@ export const configVariables: readonly { name: string; default: string; meaning:
     meaning: "Abort an attempt silent this long",
   },
   {
+    name: "ZEPHR_PAGE_TIMEOUT",
+    default: defaults.ZEPHR_PAGE_TIMEOUT,
+    meaning: "Abort a page not fully received in this long, 0 = none",
+  },
+  {
     name: "ZEPHR_RETRIES",
     default: defaults.ZEPHR_RETRIES,
     meaning: "Retries per page for transient faults",
@@ -193,6 +211,11 @@ export const configVariables: readonly { name: string; default: string; meaning:
     name: "ZEPHR_WATERMARK_CLOCK",
     default: defaults.ZEPHR_WATERMARK_CLOCK,
     meaning: "server (Date header) or local clock",
+  },
+  {
+    name: "ZEPHR_MAX_CLOCK_SKEW",
+    default: defaults.ZEPHR_MAX_CLOCK_SKEW,
+    meaning: "Zephr's Date further ahead than this is not the watermark",
   },
   {
     name: "DB_STATEMENT_TIMEOUT",
@@ -413,6 +436,7 @@ function readZephrSection(reader: Reader): ZephrConfig {
     secretKey: reader.required("ZEPHR_SECRET_KEY", "the secret key of the same key pair"),
     pageSize: reader.integer("ZEPHR_PAGE_SIZE", 1, 10_000),
     idleTimeoutMs: reader.duration("ZEPHR_IDLE_TIMEOUT", 100),
+    pageTimeoutMs: reader.duration("ZEPHR_PAGE_TIMEOUT", 0),
     retries: reader.integer("ZEPHR_RETRIES", 0, 100),
     retryMinMs: reader.duration("ZEPHR_RETRY_MIN", 0),
     retryMaxMs: reader.duration("ZEPHR_RETRY_MAX", 0),
@@ -422,6 +446,7 @@ function readZephrSection(reader: Reader): ZephrConfig {
     instantPrecision: reader.choice("ZEPHR_INSTANT_PRECISION", ["seconds", "milliseconds"] as const),
     grantTimezone: readTimezone(reader, "ZEPHR_TIMEZONE"),
     watermarkClock: reader.choice("ZEPHR_WATERMARK_CLOCK", ["server", "local"] as const),
+    maxClockSkewMs: reader.duration("ZEPHR_MAX_CLOCK_SKEW", 0),
   };
   if (zephr.retryMaxMs < zephr.retryMinMs) {
     reader.problems.push("ZEPHR_RETRY_MAX must not be shorter than ZEPHR_RETRY_MIN");

@@ -4,6 +4,7 @@ import { SyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { exportPages } from "../zephr/export-pages.js";
 import type { ExportWindow } from "../zephr/export-query.js";
+import { chooseExportStart } from "./choose-export-start.js";
 import type { ExportSink } from "./export-sink.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 
@@ -29,7 +30,7 @@ export function cancelledError(): SyncError {
 
 /**
  * Streams one export window into a sink, page by page, reporting progress. Resolves with the instant
- * the export started (Zephr's clock when it sent a Date header and ZEPHR_WATERMARK_CLOCK=server).
+ * the export started (see chooseExportStart).
  */
 export async function streamExport(
   context: StreamExportContext,
@@ -57,7 +58,7 @@ export async function streamExport(
       {
         onExportStarted: async (serverDateMs, requestedAtMs) => {
           exportStartedAt = chooseExportStart(
-            config.zephr.watermarkClock,
+            { clock: config.zephr.watermarkClock, maxClockSkewMs: config.zephr.maxClockSkewMs },
             serverDateMs,
             requestedAtMs,
             logger,
@@ -101,19 +102,4 @@ export async function streamExport(
   context.checkStillOwned();
   if (exportStartedAt === undefined) throw new Error("the export finished without a first response");
   return exportStartedAt;
-}
-
-function chooseExportStart(
-  clock: "server" | "local",
-  serverDateMs: number | undefined,
-  requestedAtMs: number,
-  logger: Logger,
-): Date {
-  if (clock === "server" && serverDateMs !== undefined) {
-    const skewMs = serverDateMs - requestedAtMs;
-    if (Math.abs(skewMs) > 60_000)
-      logger.warn({ skewMs }, "Zephr's clock and this machine's differ by over a minute");
-    return new Date(serverDateMs);
-  }
-  return new Date(requestedAtMs);
 }
