@@ -34,6 +34,56 @@ describe("the simulator's command line", () => {
     });
   });
 
+  it("reads the server variants from their flags", () => {
+    const command = parseSimulatorArgs(
+      [
+        ...["--max-page-size", "20", "--min-page-size", "5", "--next-link", "relative"],
+        ...["--last-page-next", "null", "--links", "omitted", "--meta", "present", "--count", "page"],
+        ...["--ignore-page", "--shared-grants", "3", "--grant-user-ids", "other"],
+        ...["--date-skew-ms", "2366841600000"],
+      ],
+      {},
+    );
+
+    expect(command).toMatchObject({
+      kind: "run",
+      options: {
+        maxPageSize: 20,
+        minPageSize: 5,
+        nextLink: "relative",
+        lastPageNext: "null",
+        links: "omitted",
+        meta: "present",
+        count: "page",
+        ignorePage: true,
+        sharedGrants: { membersPerAccount: 3 },
+        grantUserIds: "other",
+        dateHeader: { skewMs: 2_366_841_600_000 },
+      },
+    });
+  });
+
+  it("lists every invalid server variant at once", () => {
+    const command = parseSimulatorArgs(
+      [
+        ...["--max-page-size", "0", "--next-link", "sideways", "--count", "many"],
+        ...["--shared-grants", "1", "--date-header", "missing", "--date-skew-ms", "5"],
+      ],
+      {},
+    );
+
+    expect(command).toEqual({
+      kind: "usage-error",
+      problems: [
+        '--max-page-size must be an integer from 1 to 1000000000, got "0".',
+        '--next-link must be absolute | relative | page-only, got "sideways".',
+        '--count must be total | page | absent, got "many".',
+        '--shared-grants must be an integer from 2 to 1000000, got "1".',
+        "--date-skew-ms needs a Date header: leave out --date-header missing.",
+      ],
+    });
+  });
+
   it("lists every invalid argument at once", () => {
     const command = parseSimulatorArgs(["--users", "many", "--port", "70000", "--envelope", "xml"], {});
 
