@@ -63,8 +63,10 @@ function networkError(error: unknown, target: string): SyncError {
 /**
  * Sends one signed GET for `path?query` and resolves once the status and headers are in. The query is
  * signed and sent byte for byte as given. No byte for `idleTimeoutMs` before the headers, or while the
- * body is being read, aborts the attempt with a transient ZEPHR_TIMEOUT; between the two (a body not
- * read yet) there is no timeout. `signal` aborts the request at any point.
+ * body is being read, aborts the attempt with a transient ZEPHR_TIMEOUT; so does the time spent awaiting
+ * the headers plus reading the body passing `pageTimeoutMs` (a body that trickles forever). Between the
+ * two (a body not read yet: a page requested ahead, waiting for its turn) neither runs. `signal` aborts
+ * the request at any point.
  */
 export function openSignedGet(
   config: ZephrConfig,
@@ -108,6 +110,18 @@ export function openSignedGet(
       reject(error);
       request.destroy();
     };
+    const deadline = startPageDeadline(config.pageTimeoutMs, (bytes) => {
+      stop(
+        new SyncError(
+          "ZEPHR_TIMEOUT",
+          `GET ${target} did not complete within ${config.pageTimeoutMs}ms (ZEPHR_PAGE_TIMEOUT): ` +
+            (bytes === undefined ? "its headers had not arrived" : `${bytes} bytes of its body had arrived`) +
+            "; aborted, and retried. If a page this large needs longer, raise ZEPHR_PAGE_TIMEOUT (0 = no limit) or lower ZEPHR_PAGE_SIZE.",
+          { transient: true },
+        ),
+      );
+    });
+    request.once("close", deadline.clear);
     request.setTimeout(config.idleTimeoutMs, () => {
       stop(
         new SyncError(
@@ -163,13 +177,19 @@ export function openSignedGet(
       const dateMs = Date.parse(response.headers.date ?? "");
       const length = Number(response.headers["content-length"]);
       // A page opened ahead of its turn is not read for a while, and TCP backpressure then stops its
-      // bytes: that silence is ours, not Zephr's. The idle timeout resumes when the body is read.
+      // bytes: that silence is ours, not Zephr's. The idle timeout and the page deadline resume when
+      // the body is read.
       request.setTimeout(0);
+      deadline.pause();
       resolve({
         serverDateMs: Number.isFinite(dateMs) ? dateMs : undefined,
         contentLength: Number.isFinite(length) ? length : undefined,
         body: readBody(response, target, {
-          resumeIdleTimeout: () => request.setTimeout(config.idleTimeoutMs),
+          resumeTimeouts: () => {
+            request.setTimeout(config.idleTimeoutMs);
+            deadline.resume();
+          },
+          received: deadline.received,
           stopped: () => stopped,
         }),
       });
@@ -178,20 +198,88 @@ export function openSignedGet(
   });
 }
 
+interface BodyControl {
+  /** The body starts being read: the idle timeout and the page deadline run again. */
+  readonly resumeTimeouts: () => void;
+  /** Counts body bytes, for the page deadline's message. */
+  readonly received: (bytes: number) => void;
+  readonly stopped: () => SyncError | undefined;
+}
+
 async function* readBody(
   response: http.IncomingMessage,
   target: string,
-  control: { readonly resumeIdleTimeout: () => void; readonly stopped: () => SyncError | undefined },
+  control: BodyControl,
 ): AsyncGenerator<Buffer> {
-  control.resumeIdleTimeout();
+  control.resumeTimeouts();
   try {
-    for await (const chunk of response) yield chunk as Buffer;
+    for await (const chunk of response) {
+      const buffer = chunk as Buffer;
+      control.received(buffer.length);
+      yield buffer;
+    }
   } catch (error) {
     throw control.stopped() ?? networkError(error, target);
   }
   if (!response.complete) {
     throw networkError(new Error("the connection closed before the whole body arrived"), target);
   }
+}
+
+interface PageDeadline {
+  /** Stops counting time (the headers are in; the body waits for its turn). */
+  readonly pause: () => void;
+  /** Counts time again, with what is left of the budget (the body is being read). */
+  readonly resume: () => void;
+  readonly received: (bytes: number) => void;
+  readonly clear: () => void;
+}
+
+/**
+ * ZEPHR_PAGE_TIMEOUT for one request: a budget of `timeoutMs` spent while the headers are awaited and
+ * while the body is read, not in between; `onExpired` gets the body bytes received by then (undefined
+ * before the headers). Running from the start; `timeoutMs` 0 means no deadline.
+ */
+function startPageDeadline(
+  timeoutMs: number,
+  onExpired: (bodyBytes: number | undefined) => void,
+): PageDeadline {
+  let leftMs = timeoutMs;
+  let bodyBytes: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let runningSinceMs = 0;
+  let cleared = timeoutMs === 0;
+  const resume = () => {
+    if (cleared || timer !== undefined) return;
+    runningSinceMs = performance.now();
+    timer = setTimeout(() => {
+      cleared = true;
+      onExpired(bodyBytes);
+    }, leftMs);
+    // Never what keeps the process alive: the request itself does.
+    timer.unref();
+  };
+  const pause = () => {
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    timer = undefined;
+    leftMs = Math.max(0, leftMs - (performance.now() - runningSinceMs));
+  };
+  resume();
+  return {
+    pause,
+    resume: () => {
+      bodyBytes ??= 0;
+      resume();
+    },
+    received: (bytes) => {
+      bodyBytes = (bodyBytes ?? 0) + bytes;
+    },
+    clear: () => {
+      pause();
+      cleared = true;
+    },
+  };
 }
 
 async function readSmallBody(response: http.IncomingMessage): Promise<string> {
