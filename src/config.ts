@@ -85,6 +85,11 @@ export interface SyncConfig extends DatabaseConfig {
    * partial export: nobody is marked and the run fails, since a truncated listing must not erase users.
    */
   readonly maxDeleteFraction: number;
+  /**
+   * An export whose envelope states a total (meta.count) fails when it delivered fewer users than that
+   * total minus this share of it (users deleted while a long export is read shift pages).
+   */
+  readonly countTolerance: number;
   /** The opt-in state events phase. */
   readonly stateEvents: {
     readonly enabled: boolean;
@@ -131,6 +136,7 @@ const defaults = {
   SYNC_TIMEZONE: "UTC",
   SHUTDOWN_TIMEOUT: "30s",
   SYNC_MAX_DELETE_FRACTION: "0.5",
+  SYNC_COUNT_TOLERANCE: "0.001",
   ZEPHR_STATE_EVENTS: "false",
   ZEPHR_STATE_EVENTS_BACKFILL: "30d",
   ZEPHR_STATE_EVENTS_WINDOW: "1d",
@@ -251,6 +257,11 @@ export const configVariables: readonly { name: string; default: string; meaning:
     name: "SYNC_MAX_DELETE_FRACTION",
     default: defaults.SYNC_MAX_DELETE_FRACTION,
     meaning: "Full export: refuse to mark more than this share deleted",
+  },
+  {
+    name: "SYNC_COUNT_TOLERANCE",
+    default: defaults.SYNC_COUNT_TOLERANCE,
+    meaning: "Share of Zephr's stated user count an export may fall short by",
   },
   {
     name: "SYNC_SCHEDULE",
@@ -480,6 +491,7 @@ function readSyncSection(reader: Reader): SyncConfig {
     batchSize: reader.integer("SYNC_BATCH_SIZE", 1, 50_000),
     shutdownTimeoutMs: reader.duration("SHUTDOWN_TIMEOUT", 0),
     maxDeleteFraction: reader.fraction("SYNC_MAX_DELETE_FRACTION"),
+    countTolerance: reader.fraction("SYNC_COUNT_TOLERANCE"),
     stateEvents: {
       enabled: reader.choice("ZEPHR_STATE_EVENTS", ["false", "true"] as const) === "true",
       backfillMs: reader.duration("ZEPHR_STATE_EVENTS_BACKFILL", 60_000),

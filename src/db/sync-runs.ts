@@ -46,6 +46,8 @@ export interface RunRow extends RunCounts {
   readonly errorMessage: string | null;
   readonly usersDeleted: number;
   readonly backfillId: string | null;
+  /** The total Zephr stated for the export (meta.count), null when it stated none. */
+  readonly expectedCount: number | null;
 }
 
 /**
@@ -87,6 +89,14 @@ export async function setRunExportStartedAt(pool: Pool, runId: string, exportSta
     `update zephr.sync_runs set export_started_at = $2::timestamptz where run_id = $1::bigint`,
     [runId, exportStartedAt],
   );
+}
+
+/** Records the total the export's envelope stated (meta.count), once a page stated one. */
+export async function setRunExpectedCount(pool: Pool, runId: string, expectedCount: number): Promise<void> {
+  await pool.query(`update zephr.sync_runs set expected_count = $2::int where run_id = $1::bigint`, [
+    runId,
+    expectedCount,
+  ]);
 }
 
 /** Adds a batch's counters to the run row (inside the batch's transaction). */
@@ -164,6 +174,7 @@ interface RunRecord {
   error_message: string | null;
   users_deleted: number;
   backfill_id: string | null;
+  expected_count: number | null;
 }
 
 function toRunRow(record: RunRecord): RunRow {
@@ -188,6 +199,7 @@ function toRunRow(record: RunRecord): RunRow {
     errorMessage: record.error_message,
     usersDeleted: record.users_deleted,
     backfillId: record.backfill_id,
+    expectedCount: record.expected_count,
   };
 }
 

@@ -66,7 +66,7 @@ export async function runDryRun(deps: SyncDeps, request: SyncRequest): Promise<D
         },
         window,
         sink,
-        () => Promise.resolve(),
+        { onExportStarted: () => Promise.resolve(), onStatedCount: () => Promise.resolve() },
       );
     }
     return await sink.report();

@@ -5,6 +5,7 @@ import {
   insertRun,
   markRunEnded,
   markRunSucceeded,
+  setRunExpectedCount,
   setRunExportStartedAt,
   zeroCounts,
   type RunCounts,
@@ -105,7 +106,10 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       { ...context, logger },
       toExportWindow(spec.window, config.zephr.instantPrecision),
       sink,
-      (at) => setRunExportStartedAt(pool, currentRunId, at),
+      {
+        onExportStarted: (at) => setRunExportStartedAt(pool, currentRunId, at),
+        onStatedCount: (count) => setRunExpectedCount(pool, currentRunId, count),
+      },
     );
     // Before the run succeeds: a warehouse whose load is complete has all its indexes.
     await deferredIndexes?.restore();

@@ -4,8 +4,10 @@ import { SyncError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import { exportPages } from "../zephr/export-pages.js";
 import type { ExportWindow } from "../zephr/export-query.js";
+import { checkExportComplete } from "./check-export-complete.js";
 import { chooseExportStart } from "./choose-export-start.js";
 import type { ExportSink } from "./export-sink.js";
+import { ReceivedUsers } from "./received-users.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 
 export interface StreamExportContext {
@@ -28,26 +30,36 @@ export function cancelledError(): SyncError {
   );
 }
 
+/** What the caller records as the export goes (the run row). */
+export interface StreamExportEvents {
+  /** The first page's headers arrived: the instant the export started (see chooseExportStart). */
+  readonly onExportStarted: (exportStartedAt: Date) => Promise<void>;
+  /** A page stated the export's total (meta.count), the first time one did. */
+  readonly onStatedCount: (statedCount: number) => Promise<void>;
+}
+
 /**
- * Streams one export window into a sink, page by page, reporting progress. Resolves with the instant
- * the export started (see chooseExportStart).
+ * Streams one export window into a sink, page by page, reporting progress, and fails it when it cannot
+ * be called complete (checkExportComplete: after the sink has loaded what arrived). Resolves with the
+ * instant the export started (see chooseExportStart).
  */
 export async function streamExport(
   context: StreamExportContext,
   window: ExportWindow,
   sink: ExportSink,
-  onExportStarted: (exportStartedAt: Date) => Promise<void>,
+  events: StreamExportEvents,
 ): Promise<Date> {
   const { config, logger, report, signal } = context;
   const startedAtMs = context.now();
   const download = { bytes: 0, pages: 0, users: 0, expectedUsers: undefined as number | undefined };
   let exportStartedAt: Date | undefined;
+  const received = new ReceivedUsers();
   const stopIfAsked = () => {
     if (signal?.aborted === true) throw cancelledError();
     context.checkStillOwned();
   };
   try {
-    await exportPages(
+    const end = await exportPages(
       config.zephr,
       window,
       {
@@ -63,18 +75,22 @@ export async function streamExport(
             requestedAtMs,
             logger,
           );
-          await onExportStarted(exportStartedAt);
+          await events.onExportStarted(exportStartedAt);
         },
         onChunk: async (elements, page, bytes) => {
           stopIfAsked();
           download.bytes += bytes;
           download.users += elements.length;
+          received.add(elements);
           report({ type: "downloading", ...download, elapsedMs: context.now() - startedAtMs });
           await sink.accept(elements, page);
         },
         onPage: async (result) => {
           download.pages += 1;
-          download.expectedUsers = result.summary.totalCount ?? download.expectedUsers;
+          if (download.expectedUsers === undefined && result.summary.totalCount !== undefined) {
+            download.expectedUsers = result.summary.totalCount;
+            await events.onStatedCount(result.summary.totalCount);
+          }
           logger.info({ page: result.page, users: result.elements, bytes: result.bytes }, "page received");
           await sink.pageDone(result);
         },
@@ -85,12 +101,20 @@ export async function streamExport(
           );
           report({ type: "retrying", page, delayMs, reason: error.message });
         },
-        onStop: (reason, pages) => {
-          logger.info({ reason, pages }, "export complete");
-        },
       },
     );
+    logger.info(
+      {
+        reason: end.reason,
+        pages: end.pages,
+        statedCount: end.statedCount ?? null,
+        received: received.count,
+      },
+      "export read",
+    );
     await sink.finish();
+    const incomplete = checkExportComplete(end, received.count, config.countTolerance);
+    if (incomplete !== undefined) throw incomplete;
     // A signal that came while the last batches were written: they are committed, but the run stops
     // before its checkpoint, as documented (cancelled, watermark unchanged, exit 1).
     stopIfAsked();

@@ -6,18 +6,33 @@ import { JsonValueBuilder, type JsonToken } from "./json-value-builder.js";
 import { maxElementDepth } from "./max-element-depth.js";
 import type { ScannedElement } from "./scanned-element.js";
 
+/** `links.next` as the envelope gave it: a URL (absolute or relative), a page number, or both. */
+export interface NextLink {
+  readonly url: string | undefined;
+  readonly page: number | undefined;
+}
+
 /** What the envelope said about paging, known once the body has been read. */
 export interface EnvelopeSummary {
   /** `array`: a bare JSON array; `object`: `{"results": [...], "meta": ..., "links": ...}`. */
   readonly kind: "array" | "object";
   /** Object envelope only: whether a `links` object was present. */
   readonly hasLinks: boolean;
-  /** Object envelope only: whether `links.next` was present and not null. */
-  readonly hasNext: boolean;
+  /** Object envelope only: whether a `meta` object was present. */
+  readonly hasMeta: boolean;
+  /**
+   * Object envelope only: `links.next` when present and not null (a string is its URL; an object gives
+   * `url` and/or `page`; anything else counts as a next page without a usable address).
+   */
+  readonly next: NextLink | undefined;
+  /** Object envelope only: `links.last.page`, when a positive integer. */
+  readonly lastPage: number | undefined;
   /** Object envelope only: `meta.paginated`, when it was a boolean. */
   readonly paginated: boolean | undefined;
-  /** Object envelope only: `meta.count` (we read it as the export's total; Zephr does not say), if a number. */
+  /** Object envelope only: `meta.count` when a non-negative integer (the export's total, or this page's). */
   readonly totalCount: number | undefined;
+  /** Object envelope only: `meta.rpp` when a positive integer: the page size the server used. */
+  readonly pageSize: number | undefined;
 }
 
 type State =
@@ -97,12 +112,16 @@ export class ExportBodyParser {
   private summary(kind: "array" | "object"): EnvelopeSummary {
     const links = isRecord(this.links) ? this.links : undefined;
     const meta = isRecord(this.meta) ? this.meta : undefined;
+    const last = isRecord(links?.last) ? links.last : undefined;
     return {
       kind,
       hasLinks: links !== undefined,
-      hasNext: links?.next !== undefined && links.next !== null,
+      hasMeta: meta !== undefined,
+      next: readNextLink(links?.next),
+      lastPage: positiveInteger(last?.page),
       paginated: typeof meta?.paginated === "boolean" ? meta.paginated : undefined,
-      totalCount: typeof meta?.count === "number" && meta.count >= 0 ? meta.count : undefined,
+      totalCount: meta?.count === 0 ? 0 : positiveInteger(meta?.count),
+      pageSize: positiveInteger(meta?.rpp),
     };
   }
 
@@ -240,4 +259,20 @@ export class ExportBodyParser {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function positiveInteger(value: unknown): number | undefined {
+  return typeof value === "number" && Number.isSafeInteger(value) && value > 0 ? value : undefined;
+}
+
+function readNextLink(next: unknown): NextLink | undefined {
+  if (next === undefined || next === null) return undefined;
+  if (typeof next === "string") return next === "" ? undefined : { url: next, page: undefined };
+  if (isRecord(next)) {
+    return {
+      url: typeof next.url === "string" && next.url !== "" ? next.url : undefined,
+      page: positiveInteger(next.page),
+    };
+  }
+  return { url: undefined, page: positiveInteger(next) };
 }

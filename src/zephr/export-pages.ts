@@ -1,11 +1,15 @@
 import { SyncError } from "../errors.js";
 import type { ZephrConfig } from "../config.js";
+import { decidePaging, pagingPageSize, type PagingStop } from "./decide-paging.js";
 import { ExportBodyParser, type EnvelopeSummary } from "./export-body-parser.js";
 import { buildExportQuery, userExportPath, type ExportWindow } from "./export-query.js";
 import { openSignedGet, type HttpDeps } from "./open-export-page.js";
 import { PagePrefetch } from "./page-prefetch.js";
+import { resolveNextLink, type PageRequest } from "./resolve-next-link.js";
 import { retryTransient } from "./retry-transient.js";
 import type { ScannedElement } from "./scanned-element.js";
+
+export type { PagingStop } from "./decide-paging.js";
 
 export interface PageResult {
   readonly page: number;
@@ -14,7 +18,20 @@ export interface PageResult {
   readonly summary: EnvelopeSummary;
 }
 
-export type PagingStop = "empty page" | "short page" | "no next link" | "not paginated" | "paging ignored";
+/** How the export's paging ended. */
+export interface ExportPagesEnd {
+  readonly pages: number;
+  readonly reason: PagingStop;
+  /**
+   * Set when the server's own word says more users exist than it served (see decidePaging): the
+   * export is incomplete whatever arrived.
+   */
+  readonly doubt: string | undefined;
+  /** `meta.count` as the first page that stated one gave it: the export's total, if Zephr means that. */
+  readonly statedCount: number | undefined;
+  /** Elements received on all pages (a user listed twice counts twice). */
+  readonly elements: number;
+}
 
 export interface ExportPagesHooks {
   /** Called once, when the first page's headers arrive, with Zephr's clock if it sent a Date header. */
@@ -28,8 +45,6 @@ export interface ExportPagesHooks {
   readonly onPage: (result: PageResult) => Promise<void>;
   /** A page attempt failed and will be tried again after `delayMs`. */
   readonly onRetry: (page: number, error: SyncError, attempt: number, delayMs: number) => void;
-  /** Paging ended for the given reason. */
-  readonly onStop: (reason: PagingStop, pages: number) => void;
 }
 
 export interface ExportPagesDeps {
@@ -39,41 +54,45 @@ export interface ExportPagesDeps {
 }
 
 /**
- * Fetches the export page by page (rpp/page) and streams each page's elements to the hooks. A page that
- * fails transiently (network, timeout, 429, 5xx) is fetched again from its start, with backoff and
- * jitter, honouring Retry-After; elements it delivered before failing arrive again, which loading
- * tolerates. Stops on an empty or short page, a missing next link, or a server that ignores paging.
+ * Fetches the export page after page and streams each page's elements to the hooks. Which page comes
+ * next, and whether one does, is the server's word where its envelope says (decidePaging): its
+ * `links.next` is followed as given (checked by resolveNextLink), else the next page number is asked
+ * for at the page size the server used. Only a bare array ends on a page short of that size. A page
+ * that repeats the one before ends the export (a server ignoring `page` cannot loop it), as does
+ * ZEPHR_MAX_PAGES, as a failure.
  *
- * Zephr builds a page only once asked, so page N+1 is requested as soon as page N's headers arrive
- * (never beyond ZEPHR_MAX_PAGES) and read when its turn comes: see PagePrefetch. Hooks still see one
- * page after the other. When paging ends, for whatever reason, the request ahead is aborted: at the end
- * of an export that is the request for the page after the last one.
+ * A page that fails transiently (network, timeout, 429, 5xx) is fetched again from its start, with
+ * backoff and jitter, honouring Retry-After; elements it delivered before failing arrive again, which
+ * loading tolerates.
+ *
+ * Zephr builds a page only once asked, so the likely next request (this one with `page` one higher) is
+ * sent as soon as a page's headers arrive (never beyond ZEPHR_MAX_PAGES) and read when its turn comes,
+ * if paging then asks for exactly that request: see PagePrefetch. Hooks still see one page after the
+ * other. When paging ends, for whatever reason, the request ahead is aborted.
  */
 export async function exportPages(
   zephr: ZephrConfig,
   window: ExportWindow,
   deps: ExportPagesDeps,
   hooks: ExportPagesHooks,
-): Promise<number> {
+): Promise<ExportPagesEnd> {
   let started = false;
-  let previousFingerprint: string | undefined;
+  const ownRequest = (page: number, pageSize: number): PageRequest => ({
+    path: userExportPath,
+    query: buildExportQuery({ window, pageSize, page, instantPrecision: zephr.instantPrecision }),
+  });
+  const ahead = new PagePrefetch(
+    (request, signal) => openSignedGet(zephr, deps.http, request.path, request.query, signal),
+    deps.signal,
+  );
 
-  const openPage = (page: number, signal: AbortSignal | undefined) => {
-    const query = buildExportQuery({
-      window,
-      pageSize: zephr.pageSize,
-      page,
-      instantPrecision: zephr.instantPrecision,
-    });
-    return openSignedGet(zephr, deps.http, userExportPath, query, signal);
-  };
-  const ahead = new PagePrefetch(openPage, deps.signal);
-
-  const fetchPage = async (page: number) => {
+  const fetchPage = async (page: number, request: PageRequest) => {
     // Read for page 1 only, which is never requested ahead.
     const requestedAtMs = deps.http.now();
-    const opened = await (ahead.take(page) ?? openPage(page, deps.signal));
-    if (page < zephr.maxPages) ahead.request(page + 1);
+    const opened = await (ahead.take(request) ??
+      openSignedGet(zephr, deps.http, request.path, request.query, deps.signal));
+    const guess = page < zephr.maxPages ? withPage(request, page + 1) : undefined;
+    if (guess !== undefined) ahead.request(guess);
     if (!started) {
       started = true;
       await hooks.onExportStarted(opened.serverDateMs, requestedAtMs);
@@ -100,28 +119,54 @@ export async function exportPages(
     };
   };
 
+  let request = ownRequest(1, zephr.pageSize);
+  let pageSize = zephr.pageSize;
+  let previousFingerprint: string | undefined;
+  let statedCount: number | undefined;
+  let elementsSoFar = 0;
   try {
     for (let page = 1; ; page++) {
       if (page > zephr.maxPages) {
         throw new SyncError(
           "EXPORT_TOO_MANY_PAGES",
-          `The export did not end after ${zephr.maxPages} pages of ${zephr.pageSize} users; raise ZEPHR_MAX_PAGES if the tenant really has that many users.`,
+          `The export did not end after ${zephr.maxPages} pages of up to ${pageSize} users; raise ZEPHR_MAX_PAGES if the tenant really has that many users.`,
         );
       }
+      const current = request;
       const { result, fingerprint } = await retryTransient(
         zephr,
         deps,
-        () => fetchPage(page),
+        () => fetchPage(page, current),
         (error, attempt, delayMs) => {
           hooks.onRetry(page, error, attempt, delayMs);
         },
       );
       await hooks.onPage(result);
-      const stop = pagingStop(result, zephr.pageSize, fingerprint === previousFingerprint);
-      if (stop !== undefined) {
-        hooks.onStop(stop, page);
-        return page;
+      elementsSoFar += result.elements;
+      statedCount ??= result.summary.totalCount;
+      if (page === 1) pageSize = pagingPageSize(result.summary, result.elements, zephr.pageSize);
+      const decision = decidePaging({
+        page,
+        elements: result.elements,
+        elementsSoFar,
+        repeated: fingerprint === previousFingerprint,
+        summary: result.summary,
+        pageSize,
+        requestedPageSize: zephr.pageSize,
+      });
+      if (decision.kind === "stop") {
+        return {
+          pages: page,
+          reason: decision.reason,
+          doubt: decision.doubt,
+          statedCount,
+          elements: elementsSoFar,
+        };
       }
+      request =
+        decision.kind === "follow"
+          ? resolveNextLink(zephr.baseUrl, current, decision.url)
+          : ownRequest(decision.page, pageSize);
       previousFingerprint = fingerprint;
     }
   } finally {
@@ -129,12 +174,14 @@ export async function exportPages(
   }
 }
 
-function pagingStop(result: PageResult, pageSize: number, sameAsPrevious: boolean): PagingStop | undefined {
-  const { elements, summary } = result;
-  if (elements === 0) return "empty page";
-  if (summary.kind === "object" && summary.paginated === false) return "not paginated";
-  if (summary.kind === "object" && summary.hasLinks && !summary.hasNext) return "no next link";
-  if (elements < pageSize) return "short page";
-  if (elements > pageSize || sameAsPrevious) return "paging ignored";
-  return undefined;
+/**
+ * The request with its `page` parameter set to `page`: the guess for the request that follows, which
+ * servers that page by number usually name in their links. None when the request has no `page`.
+ */
+function withPage(request: PageRequest, page: number): PageRequest | undefined {
+  const parts = request.query.split("&");
+  const index = parts.findIndex((part) => part.startsWith("page="));
+  if (index === -1) return undefined;
+  parts[index] = `page=${page}`;
+  return { path: request.path, query: parts.join("&") };
 }

@@ -15,6 +15,15 @@ export interface ExportPageRequest {
 
 export const userExportPath = "/v3/user-export";
 
+/** The query keys that decide which users and fields an export holds (not how it is paged). */
+export const exportFilterKeys = [
+  "attributes",
+  "grants",
+  "since",
+  "registeredSince",
+  "registeredBefore",
+] as const;
+
 /**
  * `2024-01-01T00:00:00Z` (seconds, as Zephr documents) or `…00.000Z`. Seconds are floored, so the
  * window only ever widens.

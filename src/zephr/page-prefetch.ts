@@ -1,17 +1,20 @@
 import type { OpenExportPage } from "./open-export-page.js";
+import type { PageRequest } from "./resolve-next-link.js";
 
-/** Sends the request for one export page and resolves with its headers; `signal` aborts it. */
-export type OpenPage = (page: number, signal: AbortSignal) => Promise<OpenExportPage>;
+/** Sends one export page request and resolves with its headers; `signal` aborts it. */
+export type OpenPage = (request: PageRequest, signal: AbortSignal) => Promise<OpenExportPage>;
 
 interface PageAhead {
-  readonly page: number;
+  /** path?query of the request sent ahead. */
+  readonly key: string;
   readonly controller: AbortController;
   readonly opened: Promise<OpenExportPage>;
 }
 
 /**
  * At most one export page requested ahead of the page being read, so that Zephr builds page N+1 while
- * page N is parsed and loaded. Its body is not read until its turn: TCP backpressure holds it to a few
+ * page N is parsed and loaded. Which request comes next is only known once page N is read (its links):
+ * the one sent ahead is a guess, used only when it is byte for byte the request paging then asks for. Its body is not read until its turn: TCP backpressure holds it to a few
  * socket buffers, on the agent's second socket.
  *
  * A request ahead that fails (a 503, a reset, a timeout before its headers) keeps its failure until its
@@ -32,23 +35,28 @@ export class PagePrefetch {
     this.#signal = signal;
   }
 
-  /** Requests `page` ahead, unless it already is. */
-  request(page: number): void {
-    if (this.#ahead?.page === page) return;
+  /** Sends `request` ahead, unless it already is. */
+  request(request: PageRequest): void {
+    const key = requestKey(request);
+    if (this.#ahead?.key === key) return;
     this.cancel();
     const controller = new AbortController();
     const signal =
       this.#signal === undefined ? controller.signal : AbortSignal.any([controller.signal, this.#signal]);
-    const opened = this.#open(page, signal);
+    const opened = this.#open(request, signal);
     // Its failure is seen when the page's turn comes, or never if paging ends first: handled either way.
     void opened.catch(() => undefined);
-    this.#ahead = { page, controller, opened };
+    this.#ahead = { key, controller, opened };
   }
 
-  /** The request sent ahead for `page`, if there is one; the caller then reads or abandons it. */
-  take(page: number): Promise<OpenExportPage> | undefined {
+  /**
+   * The answer to `request` if it was sent ahead; the caller then reads or abandons it. A request ahead
+   * that is another one stays: it is the next page's while this one is retried, or a wrong guess that
+   * the next `request` or `cancel` replaces.
+   */
+  take(request: PageRequest): Promise<OpenExportPage> | undefined {
     const ahead = this.#ahead;
-    if (ahead?.page !== page) return undefined;
+    if (ahead?.key !== requestKey(request)) return undefined;
     this.#ahead = undefined;
     return ahead.opened;
   }
@@ -58,4 +66,8 @@ export class PagePrefetch {
     this.#ahead?.controller.abort();
     this.#ahead = undefined;
   }
+}
+
+function requestKey(request: PageRequest): string {
+  return `${request.path}?${request.query}`;
 }

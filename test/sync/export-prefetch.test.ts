@@ -52,7 +52,6 @@ describe("the export's request ahead for the next page", () => {
         return Promise.resolve();
       },
       onRetry: (page, error) => log.push(`retry ${page}: ${error.code}`),
-      onStop: (reason) => log.push(`stop: ${reason}`),
       ...options.hooks?.(paging),
     };
     const deps = {
@@ -60,7 +59,11 @@ describe("the export's request ahead for the next page", () => {
       sleep: () => Promise.resolve(),
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    return { pages: exportPages(zephr, {}, deps, hooks), userIds, log, paging };
+    const pages = exportPages(zephr, {}, deps, hooks).then((end) => {
+      log.push(`stop: ${end.reason}`);
+      return end.pages;
+    });
+    return { pages, userIds, log, paging };
   }
 
   /** Waits for `entry`, or logs that it never came (the test's expected log then fails; nothing hangs). */

@@ -25,30 +25,58 @@ describe("the export body parser", () => {
     expect(summary).toEqual({
       kind: "array",
       hasLinks: false,
-      hasNext: false,
+      hasMeta: false,
+      next: undefined,
+      lastPage: undefined,
       paginated: undefined,
       totalCount: undefined,
+      pageSize: undefined,
     });
   });
 
   test("reads the results envelope wherever results, meta and links stand", () => {
-    const body = `{"links":{"next":{"url":"x","page":2}},"results":[${JSON.stringify(a)}],"meta":{"count":9,"paginated":true},"extra":[1,{"x":[2]}]}`;
+    const body = `{"links":{"next":{"url":"x","page":2},"last":{"page":5}},"results":[${JSON.stringify(a)}],"meta":{"count":9,"rpp":20,"paginated":true},"extra":[1,{"x":[2]}]}`;
     const { elements, summary } = parseInChunks(body, 5);
     expect(elements).toEqual([a]);
     expect(summary).toEqual({
       kind: "object",
       hasLinks: true,
-      hasNext: true,
+      hasMeta: true,
+      next: { url: "x", page: 2 },
+      lastPage: 5,
       paginated: true,
       totalCount: 9,
+      pageSize: 20,
     });
+  });
+
+  test.each([
+    ['"next":"/v3/user-export?page=2"', { url: "/v3/user-export?page=2", page: undefined }],
+    ['"next":{"page":3}', { url: undefined, page: 3 }],
+    ['"next":{"url":"","page":3}', { url: undefined, page: 3 }],
+    ['"next":4', { url: undefined, page: 4 }],
+    ['"next":""', undefined],
+    ['"next":null', undefined],
+    ['"first":{"page":1}', undefined],
+  ])("reads links.next given as %s", (next, expected) => {
+    const { summary } = parseInChunks(`{"results":[],"links":{${next}}}`, 7);
+    expect(summary.next).toEqual(expected);
+  });
+
+  test.each([
+    ['{"count":0,"rpp":20}', 0, 20],
+    ['{"count":-1,"rpp":0}', undefined, undefined],
+    ['{"count":"400","rpp":2.5}', undefined, undefined],
+  ])("reads meta %s as count %p and page size %p, ignoring what is not a count", (meta, count, rpp) => {
+    const { summary } = parseInChunks(`{"results":[],"meta":${meta}}`, 4);
+    expect([summary.totalCount, summary.pageSize]).toEqual([count, rpp]);
   });
 
   test("flattens results nested as arrays of arrays", () => {
     const body = JSON.stringify({ results: [[a], [[b]]], links: { next: null } });
     const { elements, summary } = parseInChunks(body, 3);
     expect(elements).toEqual([a, b]);
-    expect(summary.hasNext).toBe(false);
+    expect(summary.next).toBeUndefined();
   });
 
   test("keeps integers beyond 2^53 exactly", () => {
