@@ -21,8 +21,8 @@ function analystIndex(definition: string): AnalystIndex {
  * loads: a first load may build them after its rows are in (a million users: 140 s, against 187 s
  * keeping them up to date row by row; docs/benchmarks.md). A migration that changes one of them must
  * change it here too (test/sync/first-load-indexes.test.ts compares this list with the migrated
- * schema). Left out on purpose: primary keys, and user_grants_user_id_idx, which the grant upsert's
- * delete uses.
+ * schema). Left out on purpose: primary keys, which the loads use (user_grants' (user_id, grant_id) serves
+ * the grant upsert's delete of a user's unlisted grants).
  */
 export const analystIndexes: readonly AnalystIndex[] = [
   analystIndex("CREATE INDEX users_email_address_lower_idx ON zephr.users USING hash (lower(email_address))"),
@@ -31,6 +31,7 @@ export const analystIndexes: readonly AnalystIndex[] = [
     "CREATE INDEX users_deleted_at_idx ON zephr.users USING btree (deleted_at) WHERE (deleted_at IS NOT NULL)",
   ),
   analystIndex("CREATE INDEX user_grants_ends_at_idx ON zephr.user_grants USING btree (ends_at)"),
+  analystIndex("CREATE INDEX user_grants_grant_id_idx ON zephr.user_grants USING btree (grant_id)"),
   analystIndex(
     "CREATE INDEX user_grants_entitlement_id_idx ON zephr.user_grants USING btree (entitlement_id)",
   ),

@@ -49,11 +49,12 @@ export function attributeLines(u: NormalizedUser): { text: string; count: number
   return { text, count };
 }
 
-/** grant_id, user_id … grant_extra: one grant of the user. */
+/** grant_id, user_id, grant_user_id … grant_extra: one grant of the user (keyed by both ids). */
 export function grantLine(u: NormalizedUser, grant: NormalizedGrant): string {
   return copyLine([
     copyField(grant.grantId),
     copyField(u.userId),
+    copyField(grant.grantUserId),
     copyField(grant.accountId),
     copyField(grant.entitlementType),
     copyField(grant.entitlementId),

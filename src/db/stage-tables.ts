@@ -18,7 +18,7 @@ const createStageTables = `
     user_id uuid, name text, value jsonb
   ) on commit delete rows;
   create temporary table if not exists zephr_stage_user_grants (
-    grant_id text, user_id uuid, account_id text, entitlement_type text, entitlement_id text,
+    grant_id text, user_id uuid, grant_user_id uuid, account_id text, entitlement_type text, entitlement_id text,
     product_id text, expiry_state text, starts_at timestamptz, ends_at timestamptz, created_at timestamptz,
     grant_extra jsonb
   ) on commit delete rows`;

@@ -30,6 +30,8 @@ const knownGrantKeys = new Set([
   "createdAt",
   "created_at",
 ]);
+/** Known keys of a grant whose `user_id` is a UUID: it goes to its own column instead of the extras. */
+const knownGrantKeysWithUserId = new Set([...knownGrantKeys, "user_id"]);
 
 type Json = Record<string, unknown>;
 
@@ -208,8 +210,10 @@ class Checker {
     }
     const grantId = this.grantId(value, path);
     const created = value.createdAt ?? value.created_at;
+    const grantUserId = toUserId(value.user_id) ?? null;
     const grant: NormalizedGrant = {
       grantId,
+      grantUserId,
       accountId: this.optionalString(value.account_id, `${path}.account_id`),
       entitlementType: this.optionalString(value.entitlement_type, `${path}.entitlement_type`),
       entitlementId: this.indexableOrNull(
@@ -224,7 +228,7 @@ class Checker {
       startsAt: this.optionalInstant(value.startTime, `${path}.startTime`, timeZone),
       endsAt: this.optionalInstant(value.endTime, `${path}.endTime`, timeZone),
       createdAt: this.optionalInstant(created, `${path}.createdAt`, timeZone),
-      extra: pickExtra(value, knownGrantKeys),
+      extra: pickExtra(value, grantUserId === null ? knownGrantKeys : knownGrantKeysWithUserId),
     };
     return grant;
   }

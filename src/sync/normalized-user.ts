@@ -3,6 +3,12 @@ import type { LosslessNumber } from "../json/lossless-number.js";
 /** One grant as it will be stored; instants are UTC ISO strings, null when absent. */
 export interface NormalizedGrant {
   readonly grantId: string;
+  /**
+   * The grant's own `user_id` when it is a UUID (lowercased); null when it has none. It may name someone
+   * other than the user whose element lists the grant (a company account's grant). A `user_id` that is
+   * not a UUID stays in `extra`.
+   */
+  readonly grantUserId: string | null;
   readonly accountId: string | null;
   readonly entitlementType: string | null;
   readonly entitlementId: string | null;

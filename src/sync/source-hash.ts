@@ -2,8 +2,12 @@ import { createHash } from "node:crypto";
 import type { ScannedElement } from "../zephr/scanned-element.js";
 import { toUserId } from "./is-uuid.js";
 
-/** Bump when normalization changes meaning, so every user is rewritten once by the next run. */
-export const normalizationVersion = 2;
+/**
+ * Bump when normalization changes meaning, so every user is rewritten once by the next run that lists it.
+ * 3: grants keyed by (user_id, grant_id), the grant's own user_id in grant_user_id; users rewritten get
+ * back the grants the old key had given to another user.
+ */
+export const normalizationVersion = 3;
 
 /**
  * The content hash of an element as received (with the normalization version and grant zone, which

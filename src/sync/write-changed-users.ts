@@ -22,8 +22,9 @@ export interface PreparedWrite {
 
 /**
  * Encodes the changed users of a batch as COPY text. Users the warehouse does not hold (not in `stored`)
- * will go in by plain COPY (a first load is almost nothing else); users it holds are staged and
- * upserted. `copyNew` false stages every user (after a COPY met a row it did not expect).
+ * will go in by plain COPY with their attributes and grants (a first load is almost nothing else); users
+ * it holds are staged and upserted. `copyNew` false stages every user (after a COPY met a row it did not
+ * expect).
  */
 export async function prepareWrite(
   changed: readonly NormalizedUser[],
@@ -39,26 +40,30 @@ export async function prepareWrite(
 }
 
 /**
- * Inside a batch's transaction: writes what prepareWrite encoded. New users and their attributes by
- * COPY; the staged users upserted, their vanished attributes and grants deleted; every grant upserted.
+ * Inside a batch's transaction: writes what prepareWrite encoded. New users, their attributes and their
+ * grants by COPY; the staged users upserted with their attributes and grants, what they no longer list
+ * deleted (their own rows only: grants are keyed by user and grant id).
  */
 export async function writeChangedUsers(
   client: PoolClient,
   { rows, existing }: PreparedWrite,
 ): Promise<WrittenCounts> {
   const copied = await copyNewRows(client, rows.added);
-  const hasStored = existing.length > 0;
-  if (!hasStored && rows.staged.grants.length === 0) {
-    return { usersWritten: copied.users, attributesWritten: copied.attributes, grantsWritten: 0 };
+  if (existing.length === 0) {
+    return {
+      usersWritten: copied.users,
+      attributesWritten: copied.attributes,
+      grantsWritten: copied.grants,
+    };
   }
   return withStagedRows(client, rows.staged, async () => {
-    const upserted = hasStored ? await upsertUsers(client) : [];
-    const attributes = hasStored ? await replaceUserAttributes(client, existing) : 0;
+    const upserted = await upsertUsers(client);
+    const attributes = await replaceUserAttributes(client, existing);
     const grants = await replaceUserGrants(client, existing);
     return {
       usersWritten: copied.users + upserted.length,
       attributesWritten: copied.attributes + attributes,
-      grantsWritten: grants,
+      grantsWritten: copied.grants + grants,
     };
   });
 }

@@ -540,10 +540,10 @@ const elementCases: ElementCase[] = [
     ],
   },
   {
-    name: "one grant id under two users: it belongs to the later",
+    name: "one grant id under two users: each of them holds it",
     elements: [sharedGrantFirst, sharedGrantSecond],
     rejects: [],
-    loaded: [setPath(sharedGrantFirst, ["grants", "results"], []), sharedGrantSecond],
+    loaded: [sharedGrantFirst, sharedGrantSecond],
   },
   (() => {
     const element = valid(

@@ -12,9 +12,11 @@ export interface UserSnapshot {
   deleted: boolean;
 }
 
+/** One row of zephr.user_grants: keyed by (user_id, grant_id). */
 export interface GrantSnapshot {
   grant_id: string;
   user_id: string;
+  grant_user_id: string | null;
   account_id: string | null;
   entitlement_type: string | null;
   entitlement_id: string | null;
@@ -47,9 +49,10 @@ export async function readWarehouse(pool: pg.Pool): Promise<WarehouseSnapshot> {
        from zephr.users order by user_id`,
   );
   const grants = await pool.query<GrantSnapshot>(
-    `select grant_id, user_id::text, account_id, entitlement_type, entitlement_id, product_id, expiry_state,
-            ${iso("starts_at")} as starts_at, ${iso("ends_at")} as ends_at, ${iso("created_at")} as created_at
-       from zephr.user_grants order by grant_id collate "C"`,
+    `select grant_id, user_id::text, grant_user_id::text, account_id, entitlement_type, entitlement_id,
+            product_id, expiry_state, ${iso("starts_at")} as starts_at, ${iso("ends_at")} as ends_at,
+            ${iso("created_at")} as created_at
+       from zephr.user_grants order by user_id, grant_id collate "C"`,
   );
   const attributes = await pool.query<AttributeSnapshot>(
     `select user_id::text, name, value from zephr.user_attributes order by user_id, name collate "C"`,

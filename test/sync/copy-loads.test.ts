@@ -70,7 +70,7 @@ describe("batches travel to PostgreSQL by COPY", () => {
     expect(outcome.counts.usersWritten).toBe(0);
   });
 
-  test("a new user listing a grant the warehouse holds under another user takes it over", async () => {
+  test("a new user listing a grant the warehouse holds under another user gets a row of its own", async () => {
     const owner = generateUserId(5, seed);
     const owned = await fixture.db.pool.query<{ grant_id: string }>(
       "select grant_id from zephr.user_grants where user_id = $1::uuid limit 1",
@@ -87,13 +87,21 @@ describe("batches travel to PostgreSQL by COPY", () => {
     fixture.clock.advance(60_000);
     const outcome = expectSucceeded(await fixture.run({ kind: "full" }));
     expect(outcome.counts).toMatchObject({ usersWritten: 1, rejected: 0 });
-    const moved = await fixture.db.pool.query<{ user_id: string }>(
-      "select user_id from zephr.user_grants where grant_id = $1",
-      [grantId],
-    );
-    expect(moved.rows).toEqual([{ user_id: generateUserId(900, seed) }]);
-    // As in Zephr, the grant is no longer listed under its former owner.
+    const holders = async () =>
+      (
+        await fixture.db.pool.query<{ user_id: string }>(
+          "select user_id::text from zephr.user_grants where grant_id = $1 order by user_id",
+          [grantId],
+        )
+      ).rows.map((row) => row.user_id);
+    expect(await holders()).toEqual([owner, generateUserId(900, seed)].sort());
+    expect(await readWarehouse(fixture.db.pool)).toEqual(expectedWarehouse(fixture.simulator.store));
+
+    // The former owner no longer lists it: only its row goes.
     fixture.simulator.store.update(owner, (element) => withoutGrant(element, grantId ?? ""));
+    fixture.clock.advance(60_000);
+    expectSucceeded(await fixture.run({ kind: "full" }));
+    expect(await holders()).toEqual([generateUserId(900, seed)]);
   });
 
   test("rows left behind by a truncate do not stop new users from loading", async () => {

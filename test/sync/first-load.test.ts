@@ -25,7 +25,7 @@ describe("a first load (zephr.users empty when the run starts)", () => {
     fixture = undefined;
   });
 
-  test("copies users and attributes straight into their tables, looking nothing up", async () => {
+  test("copies users, attributes and grants straight into their tables, looking nothing up", async () => {
     fixture = await startSyncFixture({ users: { count: 45, seed } }, onePagePerBatch);
     capture = captureSqlTexts();
     const outcome = expectSucceeded(await fixture.run());
@@ -36,7 +36,8 @@ describe("a first load (zephr.users empty when the run starts)", () => {
     expect(outcome.counts.grantsWritten).toBeGreaterThan(0);
     expect(texts.filter((text) => text.includes("content_hash, 'hex'"))).toEqual([]);
     expect(texts.filter((text) => text.startsWith("copy zephr.users"))).toHaveLength(5);
-    expect(texts.filter((text) => text.startsWith("copy pg_temp.zephr_stage_users"))).toEqual([]);
+    expect(texts.filter((text) => text.startsWith("copy zephr.user_grants"))).toHaveLength(5);
+    expect(texts.filter((text) => text.includes("zephr_stage_"))).toEqual([]);
 
     // The next run compares: it looks every batch up and writes nothing.
     capture = captureSqlTexts();
@@ -45,15 +46,16 @@ describe("a first load (zephr.users empty when the run starts)", () => {
     expect(capture.texts.filter((text) => text.includes("content_hash, 'hex'"))).toHaveLength(5);
   });
 
-  test("a user listed again, or a grant listed under a second user, in a later batch ends as listed last", async () => {
+  test("a user listed again in a later batch ends as listed last, and a grant listed under a second user is held by both", async () => {
     fixture = await startSyncFixture({ users: { count: 60, seed }, envelope: "array" }, onePagePerBatch);
     const first = generateUser(0, seed);
     const shifted = structuredClone(first);
     shifted.user.attributes = { ...shifted.user.attributes, surname: "Shifted" };
     // A user of page 1 with a grant.
-    const grant = Array.from({ length: 9 }, (_, i) => listGrants(generateUser(i + 1, seed)))
-      .flat()
-      .find((g) => findGrantId(g) !== undefined);
+    const owner = Array.from({ length: 9 }, (_, i) => generateUser(i + 1, seed)).find(
+      (user) => listGrants(user).length > 0,
+    );
+    const grant = listGrants(owner)[0];
     expect(grant).toBeDefined();
     const newcomer = withGrant(generateUser(900, seed), grant);
     // Page 3 (users 20–29) lists two others instead of users 20 and 21 (a full page, so paging goes on):
@@ -74,11 +76,15 @@ describe("a first load (zephr.users empty when the run starts)", () => {
       [first.user.user_id],
     );
     expect(surname.rows).toEqual([{ value: "Shifted" }]);
-    const grantOwner = await pool.query<{ user_id: string }>(
-      "select user_id from zephr.user_grants where grant_id = $1",
+    const holders = await pool.query<{ user_id: string }>(
+      "select user_id::text from zephr.user_grants where grant_id = $1 order by user_id",
       [findGrantId(grant)],
     );
-    expect(grantOwner.rows).toEqual([{ user_id: generateUserId(900, seed) }]);
+    expect(holders.rows).toEqual(
+      [owner?.user.user_id.toLowerCase() ?? "", generateUserId(900, seed)]
+        .sort()
+        .map((id) => ({ user_id: id })),
+    );
     const users = await pool.query<{ n: number }>("select count(*)::int as n from zephr.users");
     expect(users.rows).toEqual([{ n: 59 }]);
   });

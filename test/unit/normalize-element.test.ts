@@ -70,11 +70,39 @@ describe("normalizing an export element", () => {
         startsAt: "2022-06-01T00:00:00.000Z",
         endsAt: "2022-12-31T23:59:59.000Z",
         createdAt: "2022-05-31T23:59:59.000Z",
-        extra: { user_id: "e1812285-2f21-441e-8be4-b08835cd4b2c" },
+        grantUserId: "e1812285-2f21-441e-8be4-b08835cd4b2c",
+        extra: {},
       }),
-      expect.objectContaining({ grantId: "g-2", endsAt: null, createdAt: "2022-05-31T23:59:59.000Z" }),
+      expect.objectContaining({
+        grantId: "g-2",
+        grantUserId: null,
+        endsAt: null,
+        createdAt: "2022-05-31T23:59:59.000Z",
+      }),
     ]);
     expect(user.contentHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test("a grant's own user_id is kept lowercased when it is a UUID, and in the extras when it is not", () => {
+    const element = {
+      user: { user_id: userId },
+      grants: {
+        results: [
+          { grantId: "g-upper", user_id: "E1812285-2F21-441E-8BE4-B08835CD4B2C" },
+          { grantId: "g-text", user_id: "company-7" },
+          { grantId: "g-number", user_id: 7 },
+        ],
+      },
+    };
+    const outcome = normalize(element);
+    if (!outcome.ok) throw new Error(outcome.rejected.reasons.join("; "));
+    expect(
+      outcome.user.grants.map(({ grantId, grantUserId, extra }) => ({ grantId, grantUserId, extra })),
+    ).toEqual([
+      { grantId: "g-upper", grantUserId: "e1812285-2f21-441e-8be4-b08835cd4b2c", extra: {} },
+      { grantId: "g-text", grantUserId: null, extra: { user_id: "company-7" } },
+      { grantId: "g-number", grantUserId: null, extra: { user_id: 7 } },
+    ]);
   });
 
   test("the same content hashes the same, and any change changes the hash", () => {
