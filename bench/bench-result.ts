@@ -66,7 +66,7 @@ export interface BenchResult {
   /** Time spent generating + normalizing the copy-limit files (ms; not part of any phase). */
   readonly copyFilesMs: number;
   readonly copyFileBytes: number;
-  /** Grant ids the export lists under more than one user (loaded once by both the sync and the copy limit). */
+  /** Grants whose id the export lists under an earlier user too (both the sync and the copy limit load each). */
   readonly duplicateGrants: number;
   readonly phases: readonly PhaseResult[];
   readonly changes: IncrementalChanges;

@@ -1,5 +1,5 @@
 /**
- * The three tables of the copy limit: the warehouse's columns and types (migrations/…_core-schema.sql),
+ * The three tables of the copy limit: the warehouse's columns and types (migrations/),
  * but only their primary keys: no foreign keys, no secondary index, no defaults beyond what COPY needs.
  * Schema and column names are constants, never data.
  */
@@ -44,6 +44,7 @@ export const copyTables = [
     columns: [
       "grant_id",
       "user_id",
+      "grant_user_id",
       "account_id",
       "entitlement_type",
       "entitlement_id",
@@ -55,9 +56,9 @@ export const copyTables = [
       "grant_extra",
     ],
     create: `create table ${copySchema}.user_grants (
-      grant_id text primary key, user_id uuid not null, account_id text, entitlement_type text,
-      entitlement_id text, product_id text, expiry_state text, starts_at timestamptz, ends_at timestamptz,
-      created_at timestamptz, grant_extra jsonb not null)`,
+      grant_id text not null, user_id uuid not null, grant_user_id uuid, account_id text,
+      entitlement_type text, entitlement_id text, product_id text, expiry_state text, starts_at timestamptz,
+      ends_at timestamptz, created_at timestamptz, grant_extra jsonb not null, primary key (user_id, grant_id))`,
   },
 ] as const;
 

@@ -100,7 +100,7 @@ export function formatReport(result: BenchResult, baseline: BenchResult | undefi
     "  the export); every local PostgreSQL process (server-wide: other databases' work counts too); everything",
     "  else on the machine (other: well above 0 means other work competed with the phase on its cores).",
     `Copy-limit input: ${fixed(result.copyFileBytes / 1_000_000, 1)} MB of COPY text, prepared in ${fixed(result.copyFilesMs / 1000, 1)} s (not timed);`,
-    `  ${result.duplicateGrants} grant ids listed under two users were copied once (the sync moves them: updates).`,
+    `  ${result.duplicateGrants} grants listed under a second user were copied for each user who lists them, as the sync stores them.`,
     "",
     `copy-limit time / fresh time:      ${fixed(copyToFreshRatio(result), 3)}  (target >= 0.6)`,
     `unchanged time / parse-limit time: ${fixed(unchangedToParseRatio(result), 3)}  (target <= 1.5)`,

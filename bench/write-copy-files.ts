@@ -14,8 +14,8 @@ export interface CopyFiles {
   /** Elements normalizeElement rejected (the generator makes none; non-zero means the files are off). */
   readonly rejected: number;
   /**
-   * Grants listed again under a later user (the generator repeats a few ids), written once: the sync ends
-   * with one row per grant id too, owned by the last user listing it, where these files keep the first.
+   * Grants whose id an earlier user listed too (the generator repeats a few ids): written for each user
+   * who lists them, as the sync stores them (user_grants is keyed by user_id and grant_id).
    */
   readonly duplicateGrants: number;
   /** Size of the three files (bytes). */
@@ -89,10 +89,7 @@ export function writeCopyFiles(selection: UserSelection, dir: string, grantTimez
       attributes.write(lines.text);
       attributeCount += lines.count;
       for (const g of user.grants) {
-        if (grantIds.has(g.grantId)) {
-          duplicateGrants += 1;
-          continue;
-        }
+        if (grantIds.has(g.grantId)) duplicateGrants += 1;
         grantIds.add(g.grantId);
         grants.write(grantLine(user, g));
         grantCount += 1;
