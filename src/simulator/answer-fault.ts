@@ -49,6 +49,9 @@ export function answerFault(
     case "trickle":
       void trickle(exchange, baseHeaders(endpoint, contentType), fault);
       return true;
+    case "hook":
+      fault.run();
+      return false;
     case "drop":
     case "truncate":
     case "stall":

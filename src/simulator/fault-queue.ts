@@ -61,6 +61,16 @@ export interface TrickleFault extends FaultMatch {
   readonly prefix?: string;
 }
 
+/**
+ * Not a misbehaviour of its own: calls `run()` when the matching request arrives, then answers it as
+ * usual. For what changes on Zephr's side between two pages of one export (a user registering, pages
+ * shifting), at an exact point of the export instead of a race.
+ */
+export interface HookFault extends FaultMatch {
+  readonly kind: "hook";
+  readonly run: () => void;
+}
+
 /** 200 with an HTML error page (`text/html`), as a misconfigured proxy or login wall answers. */
 export interface HtmlFault extends FaultMatch {
   readonly kind: "html";
@@ -87,6 +97,7 @@ export type Fault =
   | TruncateFault
   | StallFault
   | TrickleFault
+  | HookFault
   | HtmlFault
   | EmptyFault
   | RawFault;

@@ -23,16 +23,19 @@ export interface ExportEndpoint extends ResponseClock {
 
 /** `GET /v3/user-export`: faults first, then signature, query, and the streamed page. */
 export async function handleExportRequest(endpoint: ExportEndpoint, exchange: Exchange): Promise<void> {
-  const fault = endpoint.faults.take(findRequestedPage(exchange.rawQuery), exchange.rawQuery);
+  const taken = endpoint.faults.take(findRequestedPage(exchange.rawQuery), exchange.rawQuery);
+  // A hook changes the store and is recorded, but the request is answered as usual.
+  if (taken?.kind === "hook") taken.run();
+  const fault = taken?.kind === "hook" ? undefined : taken;
   if (fault !== undefined && answerFault(endpoint, exchange, fault, "application/json")) return;
   const cut: BodyCut | undefined =
     fault?.kind === "drop" || fault?.kind === "truncate" || fault?.kind === "stall" ? fault : undefined;
 
-  if (!(await acceptSigned(endpoint, exchange, cut, fault?.kind))) return;
+  if (!(await acceptSigned(endpoint, exchange, cut, taken?.kind))) return;
 
   const parsed = parseExportRequestQuery(exchange.rawQuery);
   if (!parsed.ok) {
-    await sendJson(endpoint, exchange, 400, { message: parsed.message }, cut, fault?.kind);
+    await sendJson(endpoint, exchange, 400, { message: parsed.message }, cut, taken?.kind);
     return;
   }
   const { query } = parsed;
@@ -44,7 +47,7 @@ export async function handleExportRequest(endpoint: ExportEndpoint, exchange: Ex
   });
 
   exchange.res.writeHead(200, baseHeaders(endpoint, "application/json"));
-  exchange.record(200, fault?.kind);
+  exchange.record(200, taken?.kind);
   await writeExportBody(new BodyWriter(exchange.res, cut, exchange.signal), {
     selection,
     query,

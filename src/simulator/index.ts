@@ -15,7 +15,12 @@
  * Run standalone: `node dist/src/simulator/main.js --users 200000 --seed 1 --port 4010`.
  */
 export { startZephrSimulator, exportPath, stateEventsExportPath } from "./start-zephr-simulator.js";
-export type { RecordedRequest, SimulatorOptions, ZephrSimulator } from "./start-zephr-simulator.js";
+export type {
+  RecordedRequest,
+  ServerVariantOptions,
+  SimulatorOptions,
+  ZephrSimulator,
+} from "./start-zephr-simulator.js";
 export { SimulatorStore } from "./simulator-store.js";
 export type {
   PutUserOptions,
@@ -31,6 +36,7 @@ export type {
   Fault,
   FaultKind,
   FaultMatch,
+  HookFault,
   HtmlFault,
   RawFault,
   RefuseFault,

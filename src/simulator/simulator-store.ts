@@ -32,6 +32,11 @@ export interface PutUserOptions {
   readonly registeredAtMs?: number;
   /** Default: the simulator's clock(). */
   readonly updatedAtMs?: number;
+  /**
+   * Where a new user goes in export order: "last" (default) or "first", ahead of everyone (a server
+   * that lists newest first, so later pages shift by one). A user already stored keeps its place.
+   */
+  readonly position?: "first" | "last";
 }
 
 /** A block of generated users; `sharedGrants`/`grantUserIds` default to the store's (its constructor). */
@@ -81,7 +86,7 @@ interface GeneratedSegment {
 
 interface ExplicitSegment {
   readonly kind: "explicit";
-  readonly users: Map<string, StoredUser>;
+  users: Map<string, StoredUser>;
 }
 
 type Segment = GeneratedSegment | ExplicitSegment;
@@ -178,7 +183,7 @@ export class SimulatorStore {
       registeredAtMs: options.registeredAtMs ?? readRegisteredAtMs(element) ?? updatedAtMs,
       updatedAtMs,
     };
-    this.#store(user);
+    this.#store(user, options.position ?? "last");
     return user;
   }
 
@@ -206,7 +211,7 @@ export class SimulatorStore {
       registeredAtMs: existing.registeredAtMs,
       updatedAtMs: this.#clock(),
     };
-    this.#store(user);
+    this.#store(user, "last");
     return user;
   }
 
@@ -319,9 +324,19 @@ export class SimulatorStore {
     return selection;
   }
 
-  #store(user: StoredUser): void {
+  #store(user: StoredUser, position: "first" | "last"): void {
     const location = this.#locate(user.userId);
-    if (location === undefined) {
+    if (location === undefined && position === "first") {
+      let first = this.#segments[0];
+      if (first?.kind !== "explicit") {
+        first = { kind: "explicit", users: new Map() };
+        // A new array: selections already handed out keep the segments (and positions) they were built on.
+        this.#segments = [first, ...this.#segments];
+      }
+      first.users = new Map([[user.userId, user], ...first.users]);
+      this.#explicitOwners.set(user.userId, first);
+      this.#size += 1;
+    } else if (location === undefined) {
       let last = this.#segments.at(-1);
       if (last?.kind !== "explicit") {
         last = { kind: "explicit", users: new Map() };

@@ -93,6 +93,21 @@ export interface SimulatorOptions {
   readonly tls?: { readonly key: string; readonly cert: string };
 }
 
+/** The options that say how the export is paged and described, and how responses are dated. */
+export type ServerVariantOptions = Pick<
+  SimulatorOptions,
+  | "ignorePaging"
+  | "ignorePage"
+  | "maxPageSize"
+  | "minPageSize"
+  | "nextLink"
+  | "lastPageNext"
+  | "links"
+  | "meta"
+  | "count"
+  | "dateHeader"
+>;
+
 /** One request as the simulator saw it. */
 export interface RecordedRequest {
   readonly method: string;
@@ -119,6 +134,11 @@ export interface ZephrSimulator {
   readonly stateEvents: SimulatorStateEvents;
   /** Every request in order of answer; tests may clear it (`requests.length = 0`). */
   readonly requests: RecordedRequest[];
+  /**
+   * Switches the server's variant for requests that arrive from now on (a deploy on Zephr's side, or a
+   * proxy put in front): the given options replace the current ones, the others stay. Throws on bad values.
+   */
+  reshape(options: ServerVariantOptions): void;
   /** Stops listening and destroys every open connection, stalled ones included. Idempotent. */
   close(): Promise<void>;
 }
@@ -131,7 +151,8 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
   const clock = options.clock ?? Date.now;
   const host = options.host ?? "127.0.0.1";
   // Checked before listening, so bad options leave no server behind.
-  const shape = readExportShape(options);
+  let variant: ServerVariantOptions = options;
+  let shape = readExportShape(variant);
   const store = new SimulatorStore(clock, {
     ...(options.sharedGrants === undefined ? {} : { sharedGrants: options.sharedGrants }),
     ...(options.grantUserIds === undefined ? {} : { grantUserIds: options.grantUserIds }),
@@ -175,9 +196,14 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
     faults,
     verifier,
     clock,
-    dateHeader: options.dateHeader ?? "ok",
+    // Getters: reshape() applies to requests that arrive after it (each copies the endpoint it is given).
+    get dateHeader() {
+      return variant.dateHeader ?? "ok";
+    },
     envelope: options.envelope ?? "object",
-    shape,
+    get shape() {
+      return shape;
+    },
     sinceInclusive: options.sinceInclusive ?? false,
     nestedGroupSize: options.nestedGroupSize ?? 100,
     baseUrl,
@@ -197,6 +223,11 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
     catalogue,
     stateEvents,
     requests,
+    reshape(changes: ServerVariantOptions): void {
+      const next = { ...variant, ...changes };
+      shape = readExportShape(next);
+      variant = next;
+    },
     close(): Promise<void> {
       closed ??= new Promise<void>((resolve) => {
         shutdown.abort();
@@ -211,7 +242,7 @@ export async function startZephrSimulator(options: SimulatorOptions): Promise<Ze
   };
 }
 
-function readExportShape(options: SimulatorOptions): ExportShape {
+function readExportShape(options: ServerVariantOptions): ExportShape {
   for (const [name, size] of [
     ["maxPageSize", options.maxPageSize],
     ["minPageSize", options.minPageSize],

@@ -248,4 +248,37 @@ describe("the simulator's server variants", () => {
     expect(sim.store.listGrantIds(owner?.userId ?? "")).not.toContain(shared);
     expect(sim.store.listGrantIds(member?.userId ?? "")).toContain(shared);
   });
+
+  it("switches variant with reshape for the requests that follow, keeping the options not named", async () => {
+    const sim = await start({ maxPageSize: 3 });
+    const before = parseEnvelope(await signedGet(sim, "rpp=500&page=2", { nowMs }));
+    sim.reshape({ ignorePage: true, dateHeader: "missing" });
+    const after = await signedGet(sim, "rpp=500&page=2", { nowMs });
+
+    expect(before.results.map(userIdOf)).toEqual(["u-4", "u-5", "u-6"]);
+    expect(parseEnvelope(after).results.map(userIdOf)).toEqual(["u-1", "u-2", "u-3"]);
+    expect(after.headers.date).toBeUndefined();
+    expect(() => {
+      sim.reshape({ minPageSize: -1 });
+    }).toThrow(/minPageSize must be a positive integer/);
+  });
+
+  it("runs a hook when its page is asked for, then answers that page from the changed store", async () => {
+    const sim = await start();
+    sim.faults.push({
+      kind: "hook",
+      page: 2,
+      run: () => sim.store.put(makeElement("u-new"), { position: "first" }),
+    });
+
+    const first = parseEnvelope(await signedGet(sim, "rpp=3&page=1", { nowMs }));
+    const second = parseEnvelope(await signedGet(sim, "rpp=3&page=2", { nowMs }));
+
+    expect(first.results.map(userIdOf)).toEqual(["u-1", "u-2", "u-3"]);
+    // u-new went in first: page 2 now starts with the user page 1 ended on.
+    expect(second.results.map(userIdOf)).toEqual(["u-3", "u-4", "u-5"]);
+    expect(second.meta.count).toBe(8);
+    expect(sim.store.list().map((u) => u.userId)).toEqual(["u-new", ...ids]);
+    expect(sim.requests.map((r) => r.fault)).toEqual([undefined, "hook"]);
+  });
 });
