@@ -34,6 +34,7 @@ function runJson(run: RunRow) {
     pages: run.pages,
     bytes: run.bytes,
     usersReceived: run.usersReceived,
+    expectedCount: run.expectedCount,
     usersWritten: run.usersWritten,
     attributesWritten: run.attributesWritten,
     grantsWritten: run.grantsWritten,
@@ -58,7 +59,8 @@ export function statusJson(status: SyncStatus) {
 function describeRun(run: RunRow, nowMs: number): string {
   const duration = formatElapsed((run.finishedAt?.getTime() ?? nowMs) - run.startedAt.getTime());
   const window = run.sinceAt === null ? "full" : `since ${run.sinceAt.toISOString()}`;
-  const figures = `${formatCount(run.pages)} pages, ${formatCount(run.usersReceived)} users in, ${formatCount(run.usersWritten)} written, ${formatCount(run.rejected)} rejected`;
+  const expected = run.expectedCount === null ? "" : ` (Zephr stated ${formatCount(run.expectedCount)})`;
+  const figures = `${formatCount(run.pages)} pages, ${formatCount(run.usersReceived)} users in${expected}, ${formatCount(run.usersWritten)} written, ${formatCount(run.rejected)} rejected`;
   const error =
     run.errorMessage === null
       ? ""
