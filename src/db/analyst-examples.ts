@@ -28,12 +28,21 @@ export const analystExamples: readonly AnalystExample[] = [
   },
   {
     title: "Grants in force now that end within 30 days, by product",
-    sql: `select coalesce(product_label, product_id) as product, count(*) as grants,
-       min(ends_at) as first_ending
+    sql: `select coalesce(product_label, product_id) as product, count(distinct grant_id) as grants,
+       count(distinct user_id) as users, min(ends_at) as first_ending
   from zephr.active_grants
  where ends_at < now() + interval '30 days'
  group by 1
  order by 2 desc, 1`,
+  },
+  {
+    title: "Grants listed under several users (company accounts), with who holds them",
+    sql: `select grant_id, account_id, count(*) as users, array_agg(email_address order by email_address) as emails
+  from zephr.active_grants
+ group by 1, 2
+having count(*) > 1
+ order by 3 desc, 1
+ limit 10`,
   },
   {
     title: "Find a user by email, whatever its case",
