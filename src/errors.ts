@@ -22,6 +22,10 @@ export const syncErrorCodes = [
   "CANCELLED",
   "RECONCILE_REFUSED",
   "NOTHING_TO_RESUME",
+  /** This database mirrors another Zephr tenant (ZEPHR_BASE_URL): refused before anything is written. */
+  "TENANT_MISMATCH",
+  /** Not a Zephr or database failure but a bug in zephr-sync; its stack is logged (see toSyncError). */
+  "INTERNAL",
 ] as const;
 
 export type SyncErrorCode = (typeof syncErrorCodes)[number];
@@ -70,6 +74,7 @@ export const sqlState = {
   invalidPassword: "28P01",
   invalidAuthorization: "28000",
   undefinedDatabase: "3D000",
+  undefinedTable: "42P01",
 } as const;
 
 /** The message of anything thrown, without assuming it is an Error. */

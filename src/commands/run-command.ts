@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadSyncConfig } from "../config.js";
+import type { SyncErrorCode } from "../errors.js";
 import { createLogger } from "../logger.js";
 import { runSync, type SyncOutcome, type SyncRequest } from "../sync/run-sync.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
@@ -7,6 +8,9 @@ import { applyMigrations, ensureDatabaseReachable, openPool } from "./open-datab
 import { describeOutcome } from "./describe-outcome.js";
 import { createProgressDisplay } from "./progress-display.js";
 import { listenForShutdownSignals } from "./shutdown-signals.js";
+
+/** Failures that say the configuration must change (an unreadable ZEPHR_CA_FILE, another tenant). */
+const usageCodes: ReadonlySet<SyncErrorCode> = new Set(["CONFIG_INVALID", "TENANT_MISMATCH"]);
 
 /** Exit code of an outcome, as documented in --help. */
 export function exitCodeOf(outcome: SyncOutcome): ExitCode {
@@ -17,6 +21,8 @@ export function exitCodeOf(outcome: SyncOutcome): ExitCode {
     case "dry-run":
       return exitCodes.ok;
     case "failed":
+      // Refused before anything ran: fix the configuration (exit 2, like a ConfigError at start).
+      return usageCodes.has(outcome.error.code) ? exitCodes.usage : exitCodes.runFailed;
     case "cancelled":
       return exitCodes.runFailed;
   }

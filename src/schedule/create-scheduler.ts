@@ -1,10 +1,11 @@
-import { SyncError, describeError } from "../errors.js";
+import { describeError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { Pool } from "../db/pool.js";
 import { findLastSuccessFinishedAt } from "../db/schedule-last-success.js";
 import { zeroCounts } from "../db/sync-runs.js";
 import type { SyncMetrics } from "../metrics/sync-metrics.js";
 import type { SyncOutcome } from "../sync/run-sync.js";
+import { toSyncError } from "../sync/to-sync-error.js";
 import { classifyOutcome, findOutcomeCounts, findOutcomeRunId } from "./classify-outcome.js";
 import { createCronMatcher, type CronMatcher } from "./cron-matcher.js";
 import { decideCatchUp, successKindsFor, type CatchUpDecision } from "./decide-catch-up.js";
@@ -106,7 +107,7 @@ export function createScheduler(deps: SchedulerDeps, jobs: readonly JobDefinitio
       outcome = {
         status: "failed",
         runId: undefined,
-        error: new SyncError("DB_ERROR", `Unexpected failure: ${describeError(error)}`, { cause: error }),
+        error: toSyncError(error, "running a scheduled job", log),
         counts: zeroCounts,
       };
     }

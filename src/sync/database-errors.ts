@@ -34,6 +34,15 @@ export function isTransientDatabaseError(error: unknown): boolean {
   );
 }
 
+/**
+ * Whether an error came from PostgreSQL or the connection to it (a SQLSTATE, a dropped or refused
+ * connection, pg's own connection errors), as opposed to a bug in zephr-sync.
+ */
+export function isDatabaseFailure(error: unknown): boolean {
+  if (findSqlState(error) !== undefined || isTransientDatabaseError(error)) return true;
+  return /not queryable|Cannot use a pool after calling end/i.test(describeError(error));
+}
+
 /** A statement gave up waiting for a lock (lock_timeout). */
 export function isLockTimeout(error: unknown): boolean {
   return findSqlState(error) === sqlState.lockNotAvailable;

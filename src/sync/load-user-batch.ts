@@ -9,7 +9,7 @@ import type { NormalizedUser } from "./normalized-user.js";
 import { normalizeElement } from "./normalize-element.js";
 import type { QueuedElement, UserBatch } from "./user-batch.js";
 import type { ListedUsers } from "./listed-users.js";
-import { isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
+import { isDatabaseFailure, isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
 import { toUserId } from "./is-uuid.js";
 import { itemsPerTurn, nextTurn } from "./next-turn.js";
 import { prepareWrite, writeChangedUsers, type PreparedWrite } from "./write-changed-users.js";
@@ -172,6 +172,7 @@ async function withDatabaseRetries<T>(deps: LoadDeps, doing: string, fn: () => P
       },
     });
   } catch (error) {
-    throw toDatabaseError(error, doing);
+    // Anything else is a bug, reported as such where the run fails (toSyncError), not as DB_ERROR.
+    throw isDatabaseFailure(error) ? toDatabaseError(error, doing) : error;
   }
 }

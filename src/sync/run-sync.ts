@@ -6,11 +6,11 @@ import { tryAcquireRunLock, type RunLock } from "../db/run-lock.js";
 import { fullWindow, markAbandonedRuns, zeroCounts, type RunCounts, type RunKind } from "../db/sync-runs.js";
 import { findWatermark, usersStream } from "../db/sync-watermarks.js";
 import { createZephrAgent } from "../zephr/open-export-page.js";
-import { toDatabaseError } from "./database-errors.js";
 import { runDryRun } from "./run-dry-run.js";
 import { runRegisteredBackfill } from "./run-registered-backfill.js";
 import { runWindow, type RunWindowContext, type WindowOutcome, type WindowSpec } from "./run-window.js";
 import { readCaFile } from "./read-ca-file.js";
+import { toSyncError } from "./to-sync-error.js";
 import type { DryRunReport, SyncRequest } from "./sync-request.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 import { refreshCatalogue, type CatalogueRefreshSummary } from "./refresh-catalogue.js";
@@ -84,40 +84,42 @@ function toOutcome(
  * the requested export(s) → release. Never throws for operational failures: they come back as outcomes.
  */
 export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<SyncOutcome> {
+  const failed = (error: unknown, doing: string): SyncOutcome => ({
+    status: "failed",
+    runId: undefined,
+    error: toSyncError(error, doing, deps.logger),
+    counts: zeroCounts,
+  });
   if ("dryRun" in request && request.dryRun) {
     try {
       return { status: "dry-run", report: await runDryRun(deps, request) };
     } catch (error) {
-      return { status: "failed", runId: undefined, error: asFailure(error), counts: zeroCounts };
+      return failed(error, "running the dry run");
     }
   }
+  let ca: string[] | undefined;
   let lock: RunLock | undefined;
   try {
+    // Before the lock: whatever fails here leaves nothing to release.
+    ca = readCaFile(deps.config.zephr.caFile);
     lock = await tryAcquireRunLock(deps.config.databaseUrl, {
       connectTimeoutMs: deps.config.connectTimeoutMs,
     });
   } catch (error) {
-    return {
-      status: "failed",
-      runId: undefined,
-      error: toDatabaseError(error, "taking the run lock"),
-      counts: zeroCounts,
-    };
+    return failed(error, "taking the run lock");
   }
   if (lock === undefined) return { status: "locked" };
-  const agent = createZephrAgent(deps.config.zephr.baseUrl, readCaFile(deps.config.zephr.caFile));
+  // Nothing between taking the lock and this try: whatever throws, the lock is released.
+  let agent: ReturnType<typeof createZephrAgent> | undefined;
   try {
+    agent = createZephrAgent(deps.config.zephr.baseUrl, ca);
     return await runLocked(deps, request, lock, agent);
   } catch (error) {
-    return { status: "failed", runId: undefined, error: asFailure(error), counts: zeroCounts };
+    return failed(error, "preparing the run");
   } finally {
-    agent.destroy();
+    agent?.destroy();
     await lock.release();
   }
-}
-
-function asFailure(error: unknown): SyncError {
-  return error instanceof SyncError ? error : toDatabaseError(error, "preparing the run");
 }
 
 async function runLocked(

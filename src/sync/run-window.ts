@@ -15,7 +15,8 @@ import {
 import { countLiveUsers, holdsNoUser, markUsersDeleted } from "../db/live-users.js";
 import { findWatermark, saveWatermark, usersStream } from "../db/sync-watermarks.js";
 import { SyncError, describeError } from "../errors.js";
-import { toDatabaseError } from "./database-errors.js";
+import type { Logger } from "../logger.js";
+import { toSyncError } from "./to-sync-error.js";
 import { streamExport, type StreamExportContext } from "./stream-export.js";
 import { WarehouseSink } from "./warehouse-sink.js";
 import { toExportWindow } from "./to-export-window.js";
@@ -55,11 +56,8 @@ export interface RunWindowContext extends StreamExportContext {
   readonly pool: Pool;
 }
 
-function asSyncError(error: unknown): SyncError {
-  if (error instanceof SyncError) return error;
-  if (typeof error === "object" && error !== null && "code" in error)
-    return toDatabaseError(error, "syncing");
-  return new SyncError("DB_ERROR", `Unexpected failure: ${describeError(error)}`, { cause: error });
+function asSyncError(error: unknown, logger: Logger): SyncError {
+  return toSyncError(error, "syncing", logger);
 }
 
 /**
@@ -149,7 +147,7 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     report({ type: "complete", counts: sink.counts, elapsedMs: context.now() - startedAtMs });
     return { status: "succeeded", runId, counts: sink.counts, ...finished };
   } catch (caught) {
-    const error = asSyncError(caught);
+    const error = asSyncError(caught, context.logger);
     const status = error.code === "CANCELLED" ? "cancelled" : "failed";
     const counts = sink?.counts ?? zeroCounts;
     if (runId !== undefined) {

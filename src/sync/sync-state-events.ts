@@ -14,10 +14,10 @@ import {
 import { createZephrAgent } from "../zephr/open-export-page.js";
 import { retryTransient } from "../zephr/retry-transient.js";
 import { streamStateEvents, type StateEventsWindow } from "../zephr/state-events-export.js";
-import { toDatabaseError } from "./database-errors.js";
 import { normalizeStateEvent, type StateEventRecord } from "./normalize-state-event.js";
 import { readCaFile } from "./read-ca-file.js";
 import type { StateEventsProgressListener } from "./state-events-progress.js";
+import { toSyncError } from "./to-sync-error.js";
 
 /** The zephr.sync_watermarks stream of the state events export: the `to` of the last loaded window. */
 export const stateEventsStream = "state_events";
@@ -94,15 +94,12 @@ function floorTo(ms: number, precision: ZephrConfig["instantPrecision"]): number
   return precision === "seconds" ? Math.floor(ms / 1000) * 1000 : ms;
 }
 
-function asSyncError(error: unknown, signal: AbortSignal | undefined): SyncError {
+function asSyncError(error: unknown, signal: AbortSignal | undefined, logger: Logger): SyncError {
   if (error instanceof SyncError) return error;
   if (signal?.aborted === true) {
     return new SyncError("CANCELLED", "The state events phase was cancelled.", { cause: error });
   }
-  if (typeof error === "object" && error !== null && "code" in error) {
-    return toDatabaseError(error, "loading state events");
-  }
-  return new SyncError("DB_ERROR", `Unexpected failure: ${describeError(error)}`, { cause: error });
+  return toSyncError(error, "loading state events", logger);
 }
 
 /**
@@ -202,7 +199,7 @@ export async function syncStateEvents(
     });
     return { status: "succeeded", fromAt: new Date(fromMs), toAt: new Date(toMs), ...counts };
   } catch (caught) {
-    const error = asSyncError(caught, deps.signal);
+    const error = asSyncError(caught, deps.signal, logger);
     const message = `State events export failed: ${error.message}`;
     if (loadId !== undefined) {
       await markStateEventLoadEnded(pool, loadId, {

@@ -239,7 +239,7 @@ describe("the scheduler engine, with an injected clock", () => {
     });
     expect(await scheduler.tick("nightly-sync", "schedule")).toMatchObject({
       status: "ran",
-      outcome: { status: "failed", error: { code: "DB_ERROR" } },
+      outcome: { status: "failed", error: { code: "INTERNAL" } },
     });
     expect(await scheduler.tick("nightly-sync", "schedule")).toMatchObject({ status: "ran" });
     expect(calls).toBe(2);
