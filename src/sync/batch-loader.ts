@@ -11,8 +11,8 @@ interface Flight {
  * Gathers users into batches and loads each in the background while the next one is being parsed. Up to
  * `maxInFlight` loads run at once, so that PostgreSQL writes one batch while the next is compared and
  * validated; each load gets the end of the one before it (`previous`) and writes only after it, so
- * batches are written in the order they arrived: a user or grant delivered twice ends as its later
- * element. A batch sharing a user with a load in flight starts after it, so that its comparison sees
+ * batches are written in the order they arrived: a user delivered twice ends as its later element
+ * (grants are each user's own rows, so a grant id under two users is kept for both). A batch sharing a user with a load in flight starts after it, so that its comparison sees
  * what that load wrote. Memory stays flat whatever the export size: at most `maxInFlight` batches
  * loading and one filling. A failed load surfaces on the next `next()`/`finish()`.
  */
