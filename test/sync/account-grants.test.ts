@@ -192,4 +192,23 @@ describe("a grant listed under several users", () => {
     expect(full.counts).toMatchObject({ usersWritten: 0, grantsWritten: 0 });
     expect(await holdersOf(fixture, companyGrantId)).toEqual([...members].sort());
   });
+
+  test("after an upgrade from one row per grant id, a full export gives back the grants the old key dropped", async () => {
+    fixture = await startLoaded();
+    const expected = expectedWarehouse(fixture.simulator.store);
+    // What the old key left: the shared grant under the member written last only, and every user's
+    // content hash from the previous normalization version (any hash but the current one).
+    const [first, second] = members;
+    await fixture.db.pool.query(
+      "delete from zephr.user_grants where grant_id = $1::text and user_id = any($2::uuid[])",
+      [companyGrantId, [first, second]],
+    );
+    await fixture.db.pool.query("update zephr.users set content_hash = '\\x00'");
+    fixture.clock.advance(hourMs);
+
+    const outcome = expectSucceeded(await fixture.run({ kind: "full" }));
+    expect(outcome.counts).toMatchObject({ usersWritten: userCount, grantsWritten: 2 });
+    expect(await readWarehouse(fixture.db.pool)).toEqual(expected);
+    expect(await holdersOf(fixture, companyGrantId)).toEqual([...members].sort());
+  });
 });
