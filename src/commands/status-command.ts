@@ -49,6 +49,10 @@ function runJson(run: RunRow) {
 /** The machine-readable status: stable keys, ISO instants, numbers as numbers. */
 export function statusJson(status: SyncStatus) {
   return {
+    tenant:
+      status.tenant === null
+        ? null
+        : { baseUrl: status.tenant.baseUrl, boundAt: status.tenant.boundAt.toISOString() },
     watermark: status.watermark?.toISOString() ?? null,
     lastSuccessAt: status.lastSuccessAt?.toISOString() ?? null,
     tables: status.tables,
@@ -72,6 +76,10 @@ function writeHuman(context: CommandContext, status: SyncStatus, nowMs: number):
   const out = context.stdout;
   const ago = (date: Date | null) =>
     date === null ? "never" : `${date.toISOString()} (${formatElapsed(nowMs - date.getTime())} ago)`;
+  writeLine(
+    out,
+    `Tenant:        ${status.tenant === null ? "none yet (the next run binds this database to its ZEPHR_BASE_URL)" : `${status.tenant.baseUrl} (since ${status.tenant.boundAt.toISOString()})`}`,
+  );
   writeLine(
     out,
     `Watermark:     ${status.watermark === null ? "none yet (the next run is a full export)" : status.watermark.toISOString()}`,

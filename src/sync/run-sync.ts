@@ -11,6 +11,7 @@ import { runRegisteredBackfill } from "./run-registered-backfill.js";
 import { runWindow, type RunWindowContext, type WindowOutcome, type WindowSpec } from "./run-window.js";
 import { readCaFile } from "./read-ca-file.js";
 import { toSyncError } from "./to-sync-error.js";
+import { checkTenant } from "./check-tenant.js";
 import type { DryRunReport, SyncRequest } from "./sync-request.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 import { refreshCatalogue, type CatalogueRefreshSummary } from "./refresh-catalogue.js";
@@ -80,8 +81,9 @@ function toOutcome(
 }
 
 /**
- * One invocation of the job: a dry run (no lock, nothing written), or lock → mark abandoned runs →
- * the requested export(s) → release. Never throws for operational failures: they come back as outcomes.
+ * One invocation of the job: a dry run (no lock, nothing written), or lock → check the tenant (see
+ * checkTenant) → mark abandoned runs → the requested export(s) → release. Never throws: failures come
+ * back as outcomes.
  */
 export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<SyncOutcome> {
   const failed = (error: unknown, doing: string): SyncOutcome => ({
@@ -92,6 +94,7 @@ export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<Syn
   });
   if ("dryRun" in request && request.dryRun) {
     try {
+      await checkTenant(deps.pool, deps.config.zephr.baseUrl, deps.logger, { record: false });
       return { status: "dry-run", report: await runDryRun(deps, request) };
     } catch (error) {
       return failed(error, "running the dry run");
@@ -152,6 +155,8 @@ async function runLocked(
       }
     },
   };
+  // Before anything is written, run rows included: another tenant's runs must not touch this warehouse.
+  await checkTenant(pool, config.zephr.baseUrl, logger, { record: true });
   const abandoned = await markAbandonedRuns(pool);
   if (abandoned > 0) logger.warn({ abandoned }, "marked runs left running by a dead process as abandoned");
   const outcome = await runRequest(context, request);
