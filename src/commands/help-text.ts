@@ -38,8 +38,10 @@ Usage:
 Exit codes:
   0  success
   1  the run failed or was cancelled (recorded in zephr.sync_runs; the watermark is unchanged),
-     or status --max-age found the warehouse stale
-  2  usage or configuration error (every problem is listed)
+     or status --max-age found the warehouse stale; code INTERNAL is a bug in zephr-sync: report it
+     with the stack from the log
+  2  usage or configuration error (every problem is listed), or the database mirrors another tenant
+     (TENANT_MISMATCH): use another DATABASE_URL
   3  another run holds the lock on this database
 
   SIGTERM or SIGINT cancels the current run and waits for it to stop (up to SHUTDOWN_TIMEOUT, default
