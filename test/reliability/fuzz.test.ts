@@ -61,7 +61,12 @@ function topLevelKeys(text: string): string[] {
 
 type Oracle =
   | { readonly kind: "malformed" }
-  | { readonly kind: "export"; readonly elements: readonly unknown[] }
+  | {
+      readonly kind: "export";
+      readonly elements: readonly unknown[];
+      /** meta.count when the envelope states one (a whole number). */
+      readonly statedCount?: number;
+    }
   /** Valid JSON whose envelope has `results` twice: JSON.parse keeps one, a stream sees both. */
   | { readonly kind: "ambiguous" };
 
@@ -77,9 +82,28 @@ function oracleOf(body: Buffer): Oracle {
   if (Array.isArray(parsed)) return { kind: "export", elements: flatten(parsed) };
   if (!isObject(parsed)) return { kind: "malformed" };
   if (topLevelKeys(text.trim()).filter((key) => key === "results").length > 1) return { kind: "ambiguous" };
-  return Array.isArray(parsed.results)
-    ? { kind: "export", elements: flatten(parsed.results) }
-    : { kind: "malformed" };
+  if (!Array.isArray(parsed.results)) return { kind: "malformed" };
+  const count = isObject(parsed.meta) ? parsed.meta.count : undefined;
+  return {
+    kind: "export",
+    elements: flatten(parsed.results),
+    ...(typeof count === "number" && Number.isSafeInteger(count) && count >= 0 ? { statedCount: count } : {}),
+  };
+}
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The users an export delivered, as the completeness rule counts them: each UUID once, plus every element without one. */
+function countReceivedUsers(elements: readonly unknown[]): number {
+  const ids = new Set<string>();
+  let withoutId = 0;
+  for (const element of elements) {
+    const user = isObject(element) && isObject(element.user) ? element.user : undefined;
+    const id = user?.user_id;
+    if (typeof id === "string" && uuidPattern.test(id)) ids.add(id.toLowerCase());
+    else withoutId += 1;
+  }
+  return ids.size + withoutId;
 }
 
 /** Ours (the parser's) against JSON.parse's: equal, but for exact big numbers and too-deep markers. */
@@ -327,7 +351,17 @@ describe(`the export fuzzer (seed ${seed})`, () => {
         fixture.clock.advance(3_600_000);
         fixture.simulator.faults.push({ kind: "raw", status: 200, body: mutated.body, page: 1 });
         const outcome = await fixture.run();
-        const malformed = oracleOf(mutated.body).kind === "malformed";
+        const oracle = oracleOf(mutated.body);
+        if (oracle.kind === "export" && (oracle.statedCount ?? 0) > countReceivedUsers(oracle.elements)) {
+          // A user listed twice counts once: fewer users than meta.count states is an incomplete export.
+          expect({ where, code: "error" in outcome ? outcome.error.code : outcome.status }).toEqual({
+            where,
+            code: "EXPORT_INCOMPLETE",
+          });
+          expect(await findWatermark(fixture.db.pool, usersStream)).toEqual(watermark);
+          continue;
+        }
+        const malformed = oracle.kind === "malformed";
         if (malformed) {
           expect({
             where,
