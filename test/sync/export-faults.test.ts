@@ -129,10 +129,16 @@ describe("faults while exporting", () => {
   });
 
   test("Zephr unreachable fails after bounded retries with a network error", async () => {
-    const failed = expectFailed(
-      await fixture.run(undefined, { ZEPHR_BASE_URL: "http://127.0.0.1:9", ZEPHR_RETRIES: "2" }),
-    );
-    expect(failed.error.code).toBe("ZEPHR_NETWORK");
-    expect(failed.error.message).toMatch(/ECONNREFUSED/);
+    // A warehouse of its own: this one mirrors the simulator, and another ZEPHR_BASE_URL is refused.
+    const unreachable = await startSyncFixture();
+    try {
+      const failed = expectFailed(
+        await unreachable.run(undefined, { ZEPHR_BASE_URL: "http://127.0.0.1:9", ZEPHR_RETRIES: "2" }),
+      );
+      expect(failed.error.code).toBe("ZEPHR_NETWORK");
+      expect(failed.error.message).toMatch(/ECONNREFUSED/);
+    } finally {
+      await unreachable.close();
+    }
   });
 });
