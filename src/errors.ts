@@ -35,16 +35,19 @@ export class SyncError extends Error {
   readonly transient: boolean;
   /** Milliseconds the server asked us to wait before trying again (`Retry-After`), if it said. */
   readonly retryAfterMs: number | undefined;
+  /** The HTTP status Zephr answered, when the error is that answer (e.g. 404 for a listing it lacks). */
+  readonly httpStatus: number | undefined;
 
   constructor(
     readonly code: SyncErrorCode,
     message: string,
-    options?: { cause?: unknown; transient?: boolean; retryAfterMs?: number },
+    options?: { cause?: unknown; transient?: boolean; retryAfterMs?: number; httpStatus?: number },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.transient = options?.transient ?? false;
     this.retryAfterMs = options?.retryAfterMs;
+    this.httpStatus = options?.httpStatus;
   }
 }
 
@@ -75,6 +78,7 @@ export const sqlState = {
   invalidAuthorization: "28000",
   undefinedDatabase: "3D000",
   undefinedTable: "42P01",
+  insufficientPrivilege: "42501",
 } as const;
 
 /** The message of anything thrown, without assuming it is an Error. */
