@@ -139,7 +139,7 @@ describe("the job's process killed or stopped mid-run", () => {
       // All of the night's users fit one batch, written once the export has ended.
       const { process, run } = await startRunInSlowBatch();
       await waitUntil("the export's end to be logged", () =>
-        process.logLines().some((line) => line.msg === "export complete"),
+        process.logLines().some((line) => line.msg === "export read"),
       );
       process.kill("SIGTERM");
       expect(await process.exited).toEqual({ code: 1, signal: null });
