@@ -61,7 +61,7 @@ function buildCleanEnv(): NodeJS.ProcessEnv {
 
 (enabled ? describe : describe.skip)("a fresh clone of the repository", () => {
   it(
-    "runs the README's two opening commands, with no environment set, and both succeed",
+    "runs the README's two opening commands in a clone inside a mode-0700 folder, with no environment set, and both succeed",
     async () => {
       const repository = findPackageRoot();
       const env = buildCleanEnv();
@@ -71,8 +71,10 @@ function buildCleanEnv(): NodeJS.ProcessEnv {
 
       const parent = await mkdtemp(join(tmpdir(), "zephr-sync-clone-"));
       try {
-        // mkdtemp makes the folder 0700; run as root, postgres runs as OS user postgres and must get through it.
-        await chmod(parent, 0o755);
+        // A private parent, as /root/… or a home folder in most containers: run as root, the embedded
+        // PostgreSQL runs as OS user postgres, which cannot enter it, so this proves it copes (it runs
+        // from a private temporary folder of that user's). mkdtemp makes it 0700 already; say so anyway.
+        await chmod(parent, 0o700);
         const clone = join(parent, "zephr-sync");
         expectSuccess(await runCommand("git", ["clone", "--quiet", repository, clone], { cwd: parent, env }));
         // Exactly what the README tells a newcomer to type, in order (`npm ci && npm run demo`, `npm test`).
