@@ -37,9 +37,16 @@ export async function setupTestDatabaseServer(): Promise<void> {
   }
   writeTestHarnessEnv({ adminUrl, template, databasePrefix: `zephr_sync_test_${runId}_` });
   const server = embedded
-    ? `embedded PostgreSQL on port ${embedded.port}`
+    ? `embedded PostgreSQL on port ${embedded.port}${describePrivateRoot(embedded)}`
     : `DATABASE_URL (${describeHost(adminUrl)})`;
   console.log(`\ntest database: template ${template} migrated on ${server} in ${Date.now() - startedAt} ms`);
+}
+
+/** Where the cluster runs when OS user postgres could not reach this checkout (as root from /root/…). */
+function describePrivateRoot(embedded: RunningEmbeddedPostgres): string {
+  return embedded.privateRoot === undefined
+    ? ""
+    : ` (from ${embedded.privateRoot}: OS user postgres cannot reach this checkout)`;
 }
 
 /** host:port of a connection URL, never its credentials. */
