@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { validate as isValidCron } from "node-cron";
 import { ConfigError } from "./errors.js";
 import { parseDurationMs } from "./duration.js";
+import { findCronProblem } from "./schedule/create-cron-schedule.js";
 
 /**
  * The only reader of process.env. Every value is validated up front and every problem is reported at
@@ -410,9 +410,10 @@ function readTimezone(reader: Reader, name: "ZEPHR_TIMEZONE" | "SYNC_TIMEZONE"):
 }
 
 function readCron(reader: Reader, name: string, text: string): string {
-  if (!isValidCron(text)) {
+  const problem = findCronProblem(text);
+  if (problem !== undefined) {
     reader.problems.push(
-      `${name}=${JSON.stringify(text)} is not a cron expression (minute hour day-of-month month day-of-week, e.g. "0 2 * * *")`,
+      `${name}=${JSON.stringify(text)} is not a cron expression (${problem}; minute hour day-of-month month day-of-week, e.g. "0 2 * * *")`,
     );
   }
   return text;

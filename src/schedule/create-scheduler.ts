@@ -7,7 +7,7 @@ import type { SyncMetrics } from "../metrics/sync-metrics.js";
 import type { SyncOutcome } from "../sync/run-sync.js";
 import { toSyncError } from "../sync/to-sync-error.js";
 import { classifyOutcome, findOutcomeCounts, findOutcomeRunId } from "./classify-outcome.js";
-import { createCronMatcher, type CronMatcher } from "./cron-matcher.js";
+import { createCronSchedule, type CronSchedule } from "./create-cron-schedule.js";
 import { decideCatchUp, successKindsFor, type CatchUpDecision } from "./decide-catch-up.js";
 import type { JobDefinition, ScheduledRequest } from "./job-definition.js";
 
@@ -60,13 +60,13 @@ export interface Scheduler {
 }
 
 /**
- * The scheduling engine, free of timers: ticks come from outside (node-cron in the CLI, a test calling
+ * The scheduling engine, free of timers: ticks come from outside (croner in the CLI, a test calling
  * `tick` directly) and the clock is injected, so every decision can be tested without waiting.
  */
 export function createScheduler(deps: SchedulerDeps, jobs: readonly JobDefinition[]): Scheduler {
   const { logger } = deps;
-  const crons = new Map<string, CronMatcher>(
-    jobs.map((job) => [job.name, createCronMatcher(job.schedule, job.timezone)]),
+  const crons = new Map<string, CronSchedule>(
+    jobs.map((job) => [job.name, createCronSchedule(job.schedule, job.timezone)]),
   );
   let running: RunningJob | undefined;
   let idle: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 import type { RunKind } from "../db/sync-runs.js";
-import type { CronMatcher } from "./cron-matcher.js";
+import type { CronSchedule } from "./create-cron-schedule.js";
 import type { ScheduledRequest } from "./job-definition.js";
 import { findPreviousFireAt } from "./find-previous-fire-at.js";
 
@@ -30,7 +30,7 @@ export function successKindsFor(request: ScheduledRequest): readonly RunKind[] {
  * treated as up to date.
  */
 export function decideCatchUp(
-  cron: CronMatcher,
+  cron: CronSchedule,
   lastSuccessAt: Date | undefined,
   nowMs: number,
 ): CatchUpDecision {

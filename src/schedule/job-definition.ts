@@ -9,7 +9,7 @@ export type ScheduledRequest =
 export interface JobDefinition {
   /** Stable name, used in logs ("nightly-sync"). */
   readonly name: string;
-  /** node-cron expression: 5 fields, or 6 with seconds first. */
+  /** Cron expression: 5 fields, or 6 with seconds first (read as readCronOptions says). */
   readonly schedule: string;
   /** IANA zone the expression is read in. */
   readonly timezone: string;
