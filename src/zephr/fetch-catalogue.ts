@@ -1,6 +1,7 @@
 import { SyncError } from "../errors.js";
 import type { ZephrConfig } from "../config.js";
 import { describeListingShape, extractListingItems, findNextLink } from "./catalogue-listing.js";
+import { describeRequestUrl } from "./describe-request-url.js";
 import { openSignedGet, type HttpDeps } from "./open-export-page.js";
 import { retryTransient } from "./retry-transient.js";
 
@@ -53,7 +54,7 @@ export async function fetchCatalogueListing(
     if (pageItems === undefined) {
       throw new SyncError(
         "EXPORT_MALFORMED",
-        `GET ${pagePath} answered ${describeListingShape(body)} instead of a list (a JSON array or {"results": [...]}).`,
+        `GET ${describeRequestUrl(zephr.baseUrl, pagePath, query)} answered ${describeListingShape(body)} instead of a list (a JSON array or {"results": [...]}).`,
       );
     }
     items.push(...pageItems);
@@ -63,7 +64,7 @@ export async function fetchCatalogueListing(
     if (target !== undefined && pages >= maxListingPages) {
       throw new SyncError(
         "EXPORT_TOO_MANY_PAGES",
-        `GET ${path} still had a next page after ${maxListingPages} pages; a catalogue is not that long.`,
+        `GET ${describeRequestUrl(zephr.baseUrl, path, "")} still had a next page after ${maxListingPages} pages; a catalogue is not that long.`,
       );
     }
   }
@@ -99,6 +100,7 @@ async function fetchJson(
   query: string,
 ): Promise<unknown> {
   const opened = await openSignedGet(zephr, deps.http, path, query, deps.signal);
+  const url = describeRequestUrl(zephr.baseUrl, path, query);
   const chunks: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of opened.body) {
@@ -106,7 +108,7 @@ async function fetchJson(
     if (bytes > maxListingBytes) {
       throw new SyncError(
         "EXPORT_MALFORMED",
-        `GET ${path} sent more than ${maxListingBytes} bytes; that is not a catalogue listing.`,
+        `GET ${url} sent more than ${maxListingBytes} bytes; that is not a catalogue listing.`,
       );
     }
     chunks.push(chunk);
@@ -117,7 +119,7 @@ async function fetchJson(
   } catch (error) {
     throw new SyncError(
       "EXPORT_MALFORMED",
-      `GET ${path} answered with text that is not JSON: ${JSON.stringify(text.slice(0, 200))}.`,
+      `GET ${url} answered with text that is not JSON: ${JSON.stringify(text.slice(0, 200))}.`,
       { cause: error },
     );
   }

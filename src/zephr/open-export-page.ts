@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import { SyncError } from "../errors.js";
 import type { ZephrConfig } from "../config.js";
+import { describeRequestUrl } from "./describe-request-url.js";
 import { buildAuthorizationHeader } from "./sign-request.js";
 
 /** An export page whose headers arrived with status 200; the body is still to be read. */
@@ -46,11 +47,26 @@ const networkCodes = new Set([
   "UND_ERR_SOCKET",
 ]);
 
-/** Maps a socket-level failure to a transient ZEPHR_NETWORK error that names the host. */
+/**
+ * OpenSSL's words for a peer that answered the TLS handshake with something else (plain HTTP's
+ * "HTTP/1.1 400" read as a TLS record): the port serves no TLS, whatever CA is trusted.
+ */
+const notTlsCodes = new Set(["ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG"]);
+
+/** Maps a socket-level failure to a ZEPHR_NETWORK error that names the URL (transient unless TLS). */
 function networkError(error: unknown, target: string): SyncError {
   if (error instanceof SyncError) return error;
   const code = typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
   const reason = error instanceof Error ? error.message : String(error);
+  if (notTlsCodes.has(code) || /wrong version number|packet length too long/i.test(reason)) {
+    const host = new URL(target).host;
+    return new SyncError(
+      "ZEPHR_NETWORK",
+      `Could not complete GET ${target}: the server at ${host} does not speak TLS on this port (it answered the TLS handshake with something else, probably plain HTTP). ` +
+        "Check ZEPHR_BASE_URL's scheme and port: Zephr is https://TENANT.api.zephr.com; a local simulator serving plain HTTP is http://.",
+      { cause: error },
+    );
+  }
   const tlsHint = /CERT|SSL|TLS|self.signed|certificate/i.test(code + reason)
     ? " The TLS certificate was not trusted: set ZEPHR_CA_FILE to your CA bundle if a proxy re-signs traffic."
     : "";
@@ -78,7 +94,8 @@ export function openSignedGet(
 ): Promise<OpenExportPage> {
   const base = new URL(config.baseUrl);
   const fullPath = base.pathname.replace(/\/$/, "") + path;
-  const target = `${path}?${query}`;
+  // Messages name the URL requested, ZEPHR_BASE_URL's own path included.
+  const target = describeRequestUrl(config.baseUrl, path, query);
   const authorization = buildAuthorizationHeader(
     config,
     { method: "GET", path: fullPath, query, body: "" },
@@ -116,17 +133,22 @@ export function openSignedGet(
           "ZEPHR_TIMEOUT",
           `GET ${target} did not complete within ${config.pageTimeoutMs}ms (ZEPHR_PAGE_TIMEOUT): ` +
             (bytes === undefined ? "its headers had not arrived" : `${bytes} bytes of its body had arrived`) +
-            "; aborted, and retried. If a page this large needs longer, raise ZEPHR_PAGE_TIMEOUT (0 = no limit) or lower ZEPHR_PAGE_SIZE.",
+            "; aborted. If a page this large needs longer, raise ZEPHR_PAGE_TIMEOUT (0 = no limit) or lower ZEPHR_PAGE_SIZE.",
           { transient: true },
         ),
       );
     });
     request.once("close", deadline.clear);
+    // What had arrived when the idle timeout fired: nothing (headers awaited), or body bytes.
+    const arrived: { bodyBytes: number | undefined; contentLength: number | undefined } = {
+      bodyBytes: undefined,
+      contentLength: undefined,
+    };
     request.setTimeout(config.idleTimeoutMs, () => {
       stop(
         new SyncError(
           "ZEPHR_TIMEOUT",
-          `GET ${target} received nothing for ${config.idleTimeoutMs}ms; aborted (ZEPHR_IDLE_TIMEOUT).`,
+          `GET ${target} ${describeSilence(config.idleTimeoutMs, arrived.bodyBytes, arrived.contentLength)}; aborted (ZEPHR_IDLE_TIMEOUT).`,
           { transient: true },
         ),
       );
@@ -150,7 +172,7 @@ export function openSignedGet(
       if (status !== 200) {
         readSmallBody(response)
           .then((body) => {
-            reject(statusError(status, target, body, response.headers["retry-after"], deps.now()));
+            reject(statusError(status, target, body, response.headers, deps.now()));
           })
           .catch((error: unknown) => {
             reject(networkError(error, target));
@@ -176,6 +198,8 @@ export function openSignedGet(
       }
       const dateMs = Date.parse(response.headers.date ?? "");
       const length = Number(response.headers["content-length"]);
+      arrived.bodyBytes = 0;
+      if (Number.isFinite(length)) arrived.contentLength = length;
       // A page opened ahead of its turn is not read for a while, and TCP backpressure then stops its
       // bytes: that silence is ours, not Zephr's. The idle timeout and the page deadline resume when
       // the body is read.
@@ -189,13 +213,41 @@ export function openSignedGet(
             request.setTimeout(config.idleTimeoutMs);
             deadline.resume();
           },
-          received: deadline.received,
+          received: (bytes) => {
+            arrived.bodyBytes = (arrived.bodyBytes ?? 0) + bytes;
+            deadline.received(bytes);
+          },
           stopped: () => stopped,
         }),
       });
     });
     request.end();
   });
+}
+
+/**
+ * What an idle timeout saw, for its message: no headers yet, headers and no body byte, or part of the
+ * body (of how much, when Content-Length said) with the rest, or the end of the response, awaited.
+ */
+function describeSilence(
+  idleMs: number,
+  bodyBytes: number | undefined,
+  contentLength: number | undefined,
+): string {
+  if (bodyBytes === undefined) return `received nothing for ${idleMs}ms while awaiting the response headers`;
+  if (bodyBytes === 0) {
+    return `received its headers (status 200) and then nothing for ${idleMs}ms while awaiting the body`;
+  }
+  if (contentLength !== undefined) {
+    return (
+      `received no byte for ${idleMs}ms after ${bodyBytes} of the ${contentLength} body bytes its Content-Length announced, ` +
+      `while awaiting the other ${Math.max(0, contentLength - bodyBytes)}`
+    );
+  }
+  return (
+    `received no byte for ${idleMs}ms after ${bodyBytes} bytes of its body, while awaiting more or the end of the ` +
+    "response (its last chunk, or the connection closing): a server that sent the whole document without ending the response never finishes it"
+  );
 }
 
 interface BodyControl {
@@ -316,31 +368,46 @@ function statusError(
   status: number,
   target: string,
   body: string,
-  retryAfter: string | undefined,
+  headers: http.IncomingHttpHeaders,
   nowMs: number,
 ): SyncError {
   const said = serverMessage(body);
   const quoted = said === "" ? "" : ` (Zephr said: ${JSON.stringify(said)})`;
   const where = `Zephr answered ${status} for GET ${target}${quoted}`;
+  if (status >= 300 && status < 400) {
+    const location = headers.location;
+    const to =
+      location === undefined ? "without a Location header" : `redirecting to ${JSON.stringify(location)}`;
+    return new SyncError(
+      "ZEPHR_BAD_REQUEST",
+      `Zephr answered ${status} for GET ${target}, ${to}${quoted}. Signed requests are not followed elsewhere: ` +
+        "set ZEPHR_BASE_URL to the tenant API host itself (https://TENANT.api.zephr.com), the one the redirect names if it is that.",
+      { httpStatus: status },
+    );
+  }
   if (status === 401) {
     return new SyncError(
       "ZEPHR_AUTH",
       `${where}: check ZEPHR_ACCESS_KEY / ZEPHR_SECRET_KEY and that this machine's clock is correct.`,
+      { httpStatus: status },
     );
   }
   if (status === 403) {
     return new SyncError(
       "ZEPHR_FORBIDDEN",
       `${where}: the admin user that owns the key pair lacks the privilege to export users; grant it in the Zephr console.`,
+      { httpStatus: status },
     );
   }
   if (status === 429 || status >= 500) {
-    const retryAfterMs = parseRetryAfterMs(retryAfter, nowMs);
-    return new SyncError("ZEPHR_UNAVAILABLE", `${where}; will retry.`, {
+    const retryAfterMs = parseRetryAfterMs(headers["retry-after"], nowMs);
+    // Whether it is retried is for the retry loop to say (retryTransient): this may be the last attempt.
+    return new SyncError("ZEPHR_UNAVAILABLE", `${where}.`, {
       transient: true,
+      httpStatus: status,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
   const hint = status === 404 ? ": check ZEPHR_BASE_URL (https://TENANT.api.zephr.com)." : ".";
-  return new SyncError("ZEPHR_BAD_REQUEST", `${where}${hint}`);
+  return new SyncError("ZEPHR_BAD_REQUEST", `${where}${hint}`, { httpStatus: status });
 }

@@ -4,6 +4,7 @@ import { CsvError, parse } from "csv-parse";
 import { SyncError } from "../errors.js";
 import type { ZephrConfig } from "../config.js";
 import { formatInstant } from "./export-query.js";
+import { describeRequestUrl } from "./describe-request-url.js";
 import { openSignedGet, type HttpDeps } from "./open-export-page.js";
 
 /**
@@ -138,7 +139,7 @@ export async function streamStateEvents(
     if (error instanceof CsvError) {
       throw new SyncError(
         "EXPORT_MALFORMED",
-        `GET ${stateEventsPath} sent CSV that cannot be read (${error.code}): ${error.message}`,
+        `GET ${describeRequestUrl(zephr.baseUrl, stateEventsPath, query)} sent CSV that cannot be read (${error.code}): ${error.message}`,
         { cause: error },
       );
     }

@@ -45,7 +45,7 @@ describe("TLS to Zephr", () => {
       const result = await f.cli(["run"], env);
       expect(result.code).toBe(1);
       expect(result.stdout).toMatch(
-        /failed \[ZEPHR_NETWORK\]: Could not complete GET \/v3\/user-export\?.*: self-signed certificate\. The TLS certificate was not trusted: set ZEPHR_CA_FILE/,
+        /failed \[ZEPHR_NETWORK\]: Could not complete GET https:\/\/127\.0\.0\.1:\d+\/v3\/user-export\?.*: self-signed certificate\. The TLS certificate was not trusted: set ZEPHR_CA_FILE/,
       );
       expect(result.stderr).not.toMatch(/page failed; retrying/);
       expect(f.simulator.requests).toEqual([]);

@@ -42,7 +42,7 @@ describe("faults while exporting", () => {
     expect(await watermark()).toEqual(before);
     const run = await findRun(fixture.db.pool, failed.runId ?? "");
     expect(run).toMatchObject({ status: "failed", errorCode: "ZEPHR_NETWORK" });
-    expect(run?.errorMessage).toMatch(/GET \/v3\/user-export\?/);
+    expect(run?.errorMessage).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/v3\/user-export\?/);
     fixture.simulator.faults.clear();
     expectSucceeded(await fixture.run());
     expect(await readWarehouse(fixture.db.pool)).toEqual(expectedWarehouse(fixture.simulator.store));
