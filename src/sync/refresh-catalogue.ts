@@ -6,7 +6,11 @@ import type { Pool, PoolClient } from "../db/pool.js";
 import { withTransaction } from "../db/pool.js";
 import { replaceCatalogueItems, type CatalogueWriteCounts } from "../db/catalogue-items.js";
 import { replaceAttributeDefinitions } from "../db/catalogue-attribute-definitions.js";
-import { recordCatalogueFailure, recordCatalogueSuccess } from "../db/catalogue-sources.js";
+import {
+  listCatalogueSources,
+  recordCatalogueFailure,
+  recordCatalogueSuccess,
+} from "../db/catalogue-sources.js";
 import {
   catalogueEndpoints,
   userSchemaPath,
@@ -14,6 +18,7 @@ import {
   type CatalogueKind,
 } from "../zephr/catalogue-endpoints.js";
 import { readAttributeDefinition, readCatalogueItem } from "../zephr/catalogue-items.js";
+import { describeRequestUrl } from "../zephr/describe-request-url.js";
 import { fetchCatalogueListing } from "../zephr/fetch-catalogue.js";
 import { createZephrAgent } from "../zephr/open-export-page.js";
 import { toDatabaseError } from "./database-errors.js";
@@ -53,9 +58,18 @@ export interface CatalogueFailed {
   readonly reason: string;
 }
 
+/** A listing this tenant does not offer (Zephr answered 404): not a failure, and said only once. */
+export interface CatalogueAbsent {
+  readonly endpoint: string;
+  readonly kind: CatalogueSourceKind;
+  readonly reason: string;
+}
+
 export interface CatalogueRefreshSummary {
   readonly refreshed: readonly CatalogueRefreshed[];
   readonly failed: readonly CatalogueFailed[];
+  /** Listings answered 404: the tenant has none (the export from the same ZEPHR_BASE_URL just worked). */
+  readonly absent: readonly CatalogueAbsent[];
 }
 
 interface Source {
@@ -126,20 +140,49 @@ function refuseIfNothingUsable(endpoint: string, listed: number, usable: number,
   }
 }
 
+/** Not a SyncErrorCode: a listing the tenant lacks is no error (CatalogueAbsent). */
+const notListedCode = "ZEPHR_NOT_LISTED";
+
+/** The last recorded reason of each endpoint, to say a listing is absent only the first time. */
+async function findPreviousReasons(pool: Pool, logger: Logger): Promise<Map<string, string | null>> {
+  try {
+    const rows = await listCatalogueSources(pool);
+    return new Map(rows.map((row) => [row.endpoint, row.lastError]));
+  } catch (error) {
+    logger.debug({ err: describeError(error) }, "could not read zephr.catalogue_sources");
+    return new Map();
+  }
+}
+
 /** The sources a refresh reads, in order: the five catalogues, then the user schema. */
 const catalogueSources: readonly Source[] = [...catalogueEndpoints.map(catalogueSource), userSchemaSource];
 
+/**
+ * Why a listing was not stored. The refresh runs only after the user export succeeded from the same
+ * ZEPHR_BASE_URL, so a 404 says this tenant has no such listing (not every tenant uses meters or
+ * credits): the code ZEPHR_NOT_LISTED marks it as normal rather than as a failure (CatalogueAbsent).
+ */
 function describeFailure(
+  zephr: ZephrConfig,
   endpoint: string,
   error: unknown,
   signal: AbortSignal | undefined,
 ): { code: string; reason: string } {
   if (signal?.aborted === true) return { code: "CANCELLED", reason: "cancelled" };
+  const url = describeRequestUrl(zephr.baseUrl, endpoint, "");
+  if (error instanceof SyncError && error.httpStatus === 404) {
+    return {
+      code: notListedCode,
+      reason:
+        `This tenant has no ${endpoint} listing (Zephr answered 404 for GET ${url}, where the user export worked): ` +
+        "normal for a tenant that does not use it; its names stay empty, and later runs skip it without saying so again.",
+    };
+  }
   if (error instanceof SyncError && error.code === "ZEPHR_FORBIDDEN") {
     return {
       code: error.code,
       reason:
-        `Zephr answered 403 for GET ${endpoint}: the key pair's admin user may not read it. ` +
+        `Zephr answered 403 for GET ${url}: the key pair's admin user may not read it. ` +
         "Grant that privilege in the Zephr console to get these names; the user sync is unaffected.",
     };
   }
@@ -152,14 +195,17 @@ function describeFailure(
  * Reads Zephr's catalogues (`/v3/products`, `/v3/bundles`, `/v3/entitlements`, `/v3/meters`,
  * `/v3/credits`) and user schema (`/v3/schema/users`) into zephr.catalogue_items and
  * zephr.user_attribute_definitions, one endpoint at a time, each in its own transaction. A listing that
- * fails (403, 404, timeout, unreadable body, database error) is logged, recorded in
+ * fails (403, timeout, unreadable body, database error) is logged, recorded in
  * zephr.catalogue_sources and skipped, leaving what an earlier run stored; the others still refresh.
+ * A listing answered 404 is one this tenant lacks: recorded the same way, but logged (info) only the
+ * first time, and reported as absent rather than failed.
  * Never throws: the names are a convenience, the user sync must not depend on them.
  */
 export async function refreshCatalogue(deps: CatalogueRefreshDeps): Promise<CatalogueRefreshSummary> {
   const { zephr, pool, logger } = deps;
   const refreshed: CatalogueRefreshed[] = [];
   const failed: CatalogueFailed[] = [];
+  const absent: CatalogueAbsent[] = [];
   let agent = deps.agent;
   let ownAgent: Agent | undefined;
   try {
@@ -172,6 +218,7 @@ export async function refreshCatalogue(deps: CatalogueRefreshDeps): Promise<Cata
         logger.warn({ err: reason }, "catalogue refresh skipped");
         return {
           refreshed,
+          absent,
           failed: catalogueSources.map((s) => ({
             endpoint: s.endpoint,
             kind: s.kind,
@@ -182,6 +229,7 @@ export async function refreshCatalogue(deps: CatalogueRefreshDeps): Promise<Cata
       }
     }
     const http = { agent, now: deps.now };
+    const previousReasons = await findPreviousReasons(pool, logger);
     for (const source of catalogueSources) {
       if (deps.signal?.aborted === true) {
         failed.push({ endpoint: source.endpoint, kind: source.kind, code: "CANCELLED", reason: "cancelled" });
@@ -224,9 +272,21 @@ export async function refreshCatalogue(deps: CatalogueRefreshDeps): Promise<Cata
         }
         logger.info({ ...result, pages: listing.pages }, "catalogue refreshed");
       } catch (error) {
-        const { code, reason } = describeFailure(source.endpoint, error, deps.signal);
-        failed.push({ endpoint: source.endpoint, kind: source.kind, code, reason });
-        logger.warn({ endpoint: source.endpoint, code, err: reason }, "catalogue refresh failed; skipped");
+        const { code, reason } = describeFailure(zephr, source.endpoint, error, deps.signal);
+        if (code === notListedCode) {
+          absent.push({ endpoint: source.endpoint, kind: source.kind, reason });
+          if (previousReasons.get(source.endpoint) === reason) {
+            logger.debug({ endpoint: source.endpoint }, "catalogue not offered by this tenant; skipped");
+          } else {
+            logger.info(
+              { endpoint: source.endpoint, reason },
+              "catalogue not offered by this tenant; skipped",
+            );
+          }
+        } else {
+          failed.push({ endpoint: source.endpoint, kind: source.kind, code, reason });
+          logger.warn({ endpoint: source.endpoint, code, err: reason }, "catalogue refresh failed; skipped");
+        }
         await recordCatalogueFailure(pool, source.endpoint, source.kind, reason).catch(
           (recordError: unknown) => {
             logger.error(
@@ -237,7 +297,7 @@ export async function refreshCatalogue(deps: CatalogueRefreshDeps): Promise<Cata
         );
       }
     }
-    return { refreshed, failed };
+    return { refreshed, failed, absent };
   } finally {
     ownAgent?.destroy();
   }

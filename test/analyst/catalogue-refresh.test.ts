@@ -158,6 +158,37 @@ describe("refreshing the catalogue against the simulator", () => {
     expect(product.rows).toEqual([{ label: "Brand new", removed_at: null }]);
   });
 
+  test("a listing the tenant lacks (404) is absent, not failed, and said once rather than on every run", async () => {
+    fixture.simulator.catalogue.failWith("/v3/credits", 404);
+    const first = createRecordingLogger();
+    const summary = await runCatalogueRefresh(fixture, first.logger);
+    expect(summary.failed).toEqual([]);
+    expect(summary.absent).toEqual([
+      {
+        endpoint: "/v3/credits",
+        kind: "credits",
+        reason: expect.stringMatching(
+          /^This tenant has no \/v3\/credits listing \(Zephr answered 404 for GET http:\/\/127\.0\.0\.1:\d+\/v3\/credits, where the user export worked\): normal/,
+        ) as unknown,
+      },
+    ]);
+    expect(summary.refreshed).toHaveLength(5);
+    const said = first.lines().filter((line) => line.endpoint === "/v3/credits");
+    expect(said).toEqual([
+      expect.objectContaining({ level: 30, msg: "catalogue not offered by this tenant; skipped" }),
+    ]);
+    expect(JSON.stringify(said)).not.toMatch(/check ZEPHR_BASE_URL/);
+
+    const again = createRecordingLogger();
+    const next = await runCatalogueRefresh(fixture, again.logger);
+    expect(next.absent.map((a) => a.endpoint)).toEqual(["/v3/credits"]);
+    expect(again.lines().filter((line) => line.endpoint === "/v3/credits")).toEqual([]);
+    const source = await fixture.db.pool.query<{ last_error: string }>(
+      `select last_error from zephr.catalogue_sources where endpoint = '/v3/credits'`,
+    );
+    expect(source.rows[0]?.last_error).toMatch(/^This tenant has no \/v3\/credits listing/);
+  });
+
   test("items that vanish from a listing are flagged removed, keep their names, and come back", async () => {
     fixture.simulator.catalogue.set("/v3/credits", [
       { id: "c1", label: "Ten credits" },
