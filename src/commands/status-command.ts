@@ -11,12 +11,28 @@ export interface StatusCommandOptions {
   readonly runs: number;
   /** Exit 1 when the last successful run finished longer ago than this (ms), or never. */
   readonly maxAgeMs: number | undefined;
+  /** --max-age as the user wrote it, for the message. */
+  readonly maxAgeText?: string | undefined;
 }
 
 /** Whether the warehouse is fresh enough for --max-age. */
 export function isStale(status: SyncStatus, maxAgeMs: number | undefined, nowMs: number): boolean {
   if (maxAgeMs === undefined) return false;
   return status.lastSuccessAt === null || nowMs - status.lastSuccessAt.getTime() > maxAgeMs;
+}
+
+/** Why --max-age failed: no run ever succeeded, or the last success is older than `maxAge`. */
+export function describeStaleness(lastSuccessAt: Date | null, maxAge: string, nowMs: number): string {
+  if (lastSuccessAt === null) {
+    return (
+      `the warehouse is stale (--max-age ${maxAge}): no incremental or full run has succeeded on this database yet. ` +
+      "Run 'zephr-sync run' (the first run is a full export); the recent runs above say how earlier ones ended."
+    );
+  }
+  return (
+    `the warehouse is stale: the last successful run finished at ${lastSuccessAt.toISOString()}, ` +
+    `${formatElapsed(nowMs - lastSuccessAt.getTime())} ago, longer ago than --max-age ${maxAge}.`
+  );
 }
 
 function runJson(run: RunRow) {
@@ -113,7 +129,7 @@ export async function statusCommand(
     if (stale) {
       writeLine(
         context.stderr,
-        `zephr-sync: the warehouse is stale: the last successful run ${status.lastSuccessAt === null ? "never happened" : `finished at ${status.lastSuccessAt.toISOString()}`}, longer ago than --max-age.`,
+        `zephr-sync: ${describeStaleness(status.lastSuccessAt, options.maxAgeText ?? `${options.maxAgeMs ?? 0}ms`, nowMs)}`,
       );
       return exitCodes.runFailed;
     }

@@ -82,6 +82,60 @@ describe("the zephr-sync command line, as a spawned process", () => {
     expect(flag.stderr).toMatch(/--colour/);
   });
 
+  test("an unknown flag is said in our words, with the nearest flag and the command it goes with", async () => {
+    const result = await cli(["run", "--dryrun"], {}, false);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      "zephr-sync: unknown option --dryrun for 'run'; did you mean --dry-run? It goes with 'backfill', not 'run'. See 'zephr-sync run --help'.\n",
+    );
+    const typo = await cli(["backfill", "--ful"], {}, false);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(
+      /unknown option --ful for 'backfill'; did you mean --full\? See 'zephr-sync backfill --help'/,
+    );
+    expect(typo.stderr + result.stderr).not.toMatch(/positional|ERR_PARSE_ARGS/);
+    const missing = await cli(["status", "--runs"], {}, false);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/--runs needs a value\. See 'zephr-sync status --help'/);
+    const elsewhere = await cli(["run", "--json"], {}, false);
+    expect(elsewhere.code).toBe(2);
+    expect(elsewhere.stderr).toMatch(/'run' does not take --json; it goes with 'status'/);
+  });
+
+  test.each([
+    [["run", "--help"], "zephr-sync run", "SYNC_LOOKBACK"],
+    [["backfill", "--help"], "zephr-sync backfill --since INSTANT", "--registered-since INSTANT  walk"],
+    [["help", "status"], "zephr-sync status [--json]", "--max-age DURATION"],
+    [["migrate", "-h"], "zephr-sync migrate", "docs/database-privileges.md"],
+    [["schedule", "--help"], "zephr-sync schedule", "METRICS_HOST"],
+  ])("%j prints that command's own help and exits 0", async (args, usage, detail) => {
+    const result = await cli(args, {}, false);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Usage:\n  ${usage}`);
+    expect(result.stdout).toContain(detail);
+    // Not the global help: no other command's usage, no table of variables.
+    expect(result.stdout).not.toMatch(/^Environment:/m);
+    for (const other of ["run", "backfill", "status", "migrate", "schedule"].filter(
+      (c) => c !== args.find((a) => !a.startsWith("-") && a !== "help"),
+    )) {
+      expect(result.stdout).not.toContain(`\n  zephr-sync ${other}`);
+    }
+  });
+
+  test("status --max-age on a warehouse where no run ever succeeded says just that", async () => {
+    const other = await createTestDatabase();
+    try {
+      const result = await cli(["status", "--max-age", "26h"], { DATABASE_URL: other.databaseUrl });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(
+        /the warehouse is stale \(--max-age 26h\): no incremental or full run has succeeded on this database yet\. Run 'zephr-sync run'/,
+      );
+      expect(result.stderr).not.toMatch(/never happened|longer ago/);
+    } finally {
+      await other.drop();
+    }
+  });
+
   test("run without configuration exits 2 naming every missing variable", async () => {
     const result = await cli(["run"], {}, false);
     expect(result.code).toBe(2);
@@ -152,7 +206,9 @@ describe("the zephr-sync command line, as a spawned process", () => {
     const stale = await cli(["status", "--json", "--max-age", "1ms"]);
     expect(stale.code).toBe(1);
     expect((JSON.parse(stale.stdout) as { stale: boolean }).stale).toBe(true);
-    expect(stale.stderr).toMatch(/stale/);
+    expect(stale.stderr).toMatch(
+      /the warehouse is stale: the last successful run finished at \d{4}-\S+Z, \S+ ago, longer ago than --max-age 1ms\./,
+    );
     expect((await cli(["status", "--max-age", "soon"])).code).toBe(2);
   });
 
