@@ -18,7 +18,18 @@ export interface ShutdownSignalOptions {
   readonly timeoutExitCode: number;
   /** Default: the real process. */
   readonly host?: SignalHost;
+  /**
+   * A signal this soon after the first (ms) is the same one delivered twice, not a second: under `npx`
+   * or `npm run`, one Ctrl-C reaches the product both from the terminal and forwarded by npm, a few ms
+   * apart. Default 1000.
+   */
+  readonly repeatGraceMs?: number;
+  /** Clock for the grace period (ms); default performance.now. */
+  readonly now?: () => number;
 }
+
+/** See ShutdownSignalOptions.repeatGraceMs. */
+export const defaultRepeatGraceMs = 1000;
 
 export interface ShutdownSignals {
   /** Aborted by the first SIGTERM/SIGINT; pass it as runSync's deps.signal. Its reason is a CANCELLED SyncError. */
@@ -36,13 +47,17 @@ const signalExitCodes: Record<ShutdownSignal, number> = { SIGINT: 130, SIGTERM: 
  * Graceful shutdown for `run` and `schedule`. The first SIGTERM or SIGINT aborts `signal` (the run stops at
  * its next await: the current batch commits or rolls back, the run row is marked, the lock released) and
  * starts a timer of `timeoutMs`: if the command has not finished by then, the process exits with
- * `timeoutExitCode`. A second signal exits at once with 128 + its number (130 for SIGINT, 143 for SIGTERM).
+ * `timeoutExitCode`. A second signal exits at once with 128 + its number (130 for SIGINT, 143 for SIGTERM),
+ * unless it came within `repeatGraceMs` of the first: then it is the first delivered twice, and ignored.
  */
 export function listenForShutdownSignals(options: ShutdownSignalOptions): ShutdownSignals {
   const host: SignalHost = options.host ?? process;
   const { logger } = options;
+  const now = options.now ?? (() => performance.now());
+  const repeatGraceMs = options.repeatGraceMs ?? defaultRepeatGraceMs;
   const controller = new AbortController();
   let first: ShutdownSignal | undefined;
+  let firstAtMs = 0;
   let timer: NodeJS.Timeout | undefined;
   let resolveReceived: (signal: ShutdownSignal) => void = () => undefined;
   const received = new Promise<ShutdownSignal>((resolve) => {
@@ -51,14 +66,23 @@ export function listenForShutdownSignals(options: ShutdownSignalOptions): Shutdo
 
   const onSignal = (signal: ShutdownSignal): void => {
     if (first !== undefined) {
+      const afterMs = now() - firstAtMs;
+      if (afterMs < repeatGraceMs) {
+        logger.info(
+          { signal, afterMs: Math.round(afterMs), graceMs: repeatGraceMs },
+          `received ${signal} again within ${repeatGraceMs}ms of the first: the same signal delivered twice (as npx does), not a request to exit at once; still stopping the run`,
+        );
+        return;
+      }
       logger.warn({ signal }, `received ${signal} again: exiting now without waiting for the run to stop`);
       host.exit(signalExitCodes[signal]);
       return;
     }
     first = signal;
+    firstAtMs = now();
     logger.warn(
       { signal, timeoutMs: options.timeoutMs },
-      `received ${signal}: stopping the current run, then exiting (send it again to exit at once)`,
+      `received ${signal}: stopping the current run, then exiting (send it again, a second or more from now, to exit at once)`,
     );
     controller.abort(
       new SyncError(

@@ -43,6 +43,7 @@ export async function prepareAnalystIndexes(
     return undefined;
   }
   if (await hasSucceededRun(pool)) {
+    announceLeftMissing(missing, logger);
     await buildIndexes(pool, missing, logger);
     return undefined;
   }
@@ -55,6 +56,7 @@ export async function prepareAnalystIndexes(
   } catch (error) {
     if (!isLockTimeout(error)) throw error;
     logger.warn("the warehouse tables are in use: this first load keeps their indexes up to date as it goes");
+    announceLeftMissing(missing, logger);
     await buildIndexes(pool, missing, logger);
     return undefined;
   }
@@ -63,7 +65,23 @@ export async function prepareAnalystIndexes(
     "first load: analyst indexes dropped, to be built once the rows are in",
   );
   let built: Promise<void> | undefined;
-  return { restore: () => (built ??= buildIndexes(pool, [...missing, ...droppable], logger)) };
+  const restore = () => {
+    announceLeftMissing(missing, logger);
+    return buildIndexes(pool, [...missing, ...droppable], logger);
+  };
+  return { restore: () => (built ??= restore()) };
+}
+
+/**
+ * Says that indexes an earlier first load dropped and never built (killed, or stopped by a second
+ * signal, while loading) are built now, so that their absence until then is explained.
+ */
+function announceLeftMissing(missing: readonly AnalystIndex[], logger: Logger): void {
+  if (missing.length === 0) return;
+  logger.info(
+    { indexes: missing.map((index) => index.name) },
+    `building ${missing.length} analyst indexes a previous first load left missing`,
+  );
 }
 
 /** Builds indexes two at a time, on two connections (PostgreSQL builds each with one process). */

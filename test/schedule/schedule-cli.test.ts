@@ -142,7 +142,7 @@ describe("zephr-sync schedule and signals, as spawned processes", () => {
     const messages = schedule.logLines().map((line) => line.msg);
     expect(messages).toEqual(
       expect.arrayContaining([
-        "received SIGTERM: stopping the current run, then exiting (send it again to exit at once)",
+        "received SIGTERM: stopping the current run, then exiting (send it again, a second or more from now, to exit at once)",
         "run cancelled by shutdown; the watermark is unchanged",
         "scheduler stopped",
       ]) as unknown,

@@ -45,16 +45,50 @@ describe("shutdown on SIGTERM and SIGINT", () => {
 
   test("a second signal exits at once with 128 + its number", () => {
     const host = new FakeProcess();
+    let nowMs = 0;
     const shutdown = listenForShutdownSignals({
       logger: captureLogger().logger,
       timeoutMs: 60_000,
       timeoutExitCode: 1,
       host,
+      now: () => nowMs,
     });
     host.send("SIGTERM");
+    nowMs = 1000;
     host.send("SIGINT");
     host.send("SIGTERM");
     expect(host.exits).toEqual([130, 143]);
+    shutdown.dispose();
+  });
+
+  test("one Ctrl-C delivered twice a few ms apart (as under npx) is one signal, not a second", () => {
+    const host = new FakeProcess();
+    const log = captureLogger();
+    let nowMs = 50_000;
+    const shutdown = listenForShutdownSignals({
+      logger: log.logger,
+      timeoutMs: 60_000,
+      timeoutExitCode: 1,
+      host,
+      now: () => nowMs,
+    });
+    host.send("SIGINT");
+    nowMs += 4;
+    host.send("SIGINT");
+    nowMs += 990;
+    host.send("SIGINT");
+    expect(host.exits).toEqual([]);
+    expect(shutdown.signal.aborted).toBe(true);
+    expect(log.lines().map((line) => line.msg)).toEqual([
+      "received SIGINT: stopping the current run, then exiting (send it again, a second or more from now, to exit at once)",
+      "received SIGINT again within 1000ms of the first: the same signal delivered twice (as npx does), not a request to exit at once; still stopping the run",
+      "received SIGINT again within 1000ms of the first: the same signal delivered twice (as npx does), not a request to exit at once; still stopping the run",
+    ]);
+    expect(log.lines()[1]).toMatchObject({ afterMs: 4, graceMs: 1000 });
+    // Once the grace period has passed, a signal is a second one.
+    nowMs += 6;
+    host.send("SIGINT");
+    expect(host.exits).toEqual([130]);
     shutdown.dispose();
   });
 
