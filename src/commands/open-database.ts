@@ -1,10 +1,12 @@
 import pRetry from "p-retry";
 import { redactDatabaseUrl, type DatabaseConfig } from "../config.js";
-import { SyncError, describeError, findSqlState } from "../errors.js";
+import { SyncError, describeError, findSqlState, sqlState } from "../errors.js";
 import { createPool, type Pool, type PoolClient } from "../db/pool.js";
 import { migrateDatabase, type MigrationOutcome } from "../db/migrate.js";
 import type { Logger } from "../logger.js";
 import { isTransientDatabaseError, toDatabaseError } from "../sync/database-errors.js";
+import { findSchemaAccess } from "../db/schema-access.js";
+import { describeMigrationFailure, isPrivilegeFailure } from "./describe-migration-failure.js";
 
 /** The process's pool; idle-client errors are logged instead of crashing the process. */
 export function openPool(config: DatabaseConfig, logger: Logger): Pool {
@@ -70,6 +72,14 @@ export async function connectWithRetries(
       },
     );
   } catch (error) {
+    if (findSqlState(error) === sqlState.insufficientPrivilege) {
+      const wrapped = toDatabaseError(error, doing);
+      throw new SyncError(
+        wrapped.code,
+        `${wrapped.message} The role in DATABASE_URL may not connect to this database: grant it connect (and temporary), as docs/database-privileges.md shows.`,
+        { cause: error },
+      );
+    }
     if (!isRetryableConnectError(error)) throw toDatabaseError(error, doing);
     throw new SyncError(
       "DB_UNAVAILABLE",
@@ -98,11 +108,17 @@ export async function applyMigrations(
   logger?: Logger,
 ): Promise<MigrationOutcome> {
   const client = await connectWithRetries(pool, config, logger, "connecting to apply migrations");
+  let failure: unknown;
   try {
     return await migrateDatabase(client);
   } catch (error) {
-    throw toDatabaseError(error, "applying migrations");
+    failure = error;
   } finally {
     client.release();
   }
+  // A refused privilege: what this role may do explains it (read on a connection of its own).
+  const access = isPrivilegeFailure(failure)
+    ? await findSchemaAccess(pool, "zephr").catch(() => undefined)
+    : undefined;
+  throw describeMigrationFailure(failure, "zephr", access);
 }

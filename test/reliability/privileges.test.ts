@@ -7,6 +7,7 @@ import { findPackageRoot } from "../../src/package-root.js";
 import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
 import { OutputCollector, reliabilityDatabasePassword } from "../support/captured-output.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
+import { createLoginRole } from "../support/login-role.js";
 import { runCli, type CliResult } from "../support/spawn-cli.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
@@ -183,6 +184,9 @@ describe("the job with the least database privileges", () => {
       expect(result.stderr).toMatch(
         /\[DB_ERROR\] PostgreSQL failed while applying migrations \[SQLSTATE 42501\]/,
       );
+      expect(result.stderr).toMatch(
+        /A migration is pending that only the owner of schema zephr may apply: run 'zephr-sync migrate' as the owner first/,
+      );
     } finally {
       const row = last.rows[0];
       await db.pool.query(
@@ -205,6 +209,46 @@ describe("the job with the least database privileges", () => {
     const asOwner = await cli(["run"], { DATABASE_URL: db.databaseUrl });
     expect(asOwner.code).toBe(0);
     expect((await analystIndexOids()).has("users_registered_at_idx")).toBe(true);
+  });
+
+  test("a role without CREATE on a database with no schema yet is told to run migrate as the owner", async () => {
+    const fresh = await createTestDatabase();
+    const bare = await createLoginRole(fresh.databaseUrl, reliabilityDatabasePassword, { superuser: false });
+    try {
+      await fresh.pool.query("drop schema zephr cascade");
+      await fresh.pool.query(
+        `grant connect, temporary on database ${pg.escapeIdentifier(fresh.name)} to ${pg.escapeIdentifier(bare.name)}`,
+      );
+      for (const command of ["migrate", "run"]) {
+        const result = await cli([command], { DATABASE_URL: bare.databaseUrl });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(
+          /\[DB_ERROR\] PostgreSQL failed while applying migrations \[SQLSTATE 42501\]: permission denied for database .*Schema zephr does not exist yet, and the role in DATABASE_URL may not create it .*Run 'zephr-sync migrate' once as the owner .*docs\/database-privileges\.md/,
+        );
+      }
+    } finally {
+      await fresh.drop();
+      await bare.drop();
+    }
+  });
+
+  test("a role with no grants on a migrated database is told which grants it lacks, not that a migration failed", async () => {
+    const bare = await createLoginRole(db.databaseUrl, reliabilityDatabasePassword, { superuser: false });
+    const database = pg.escapeIdentifier(db.name);
+    try {
+      await db.pool.query(`grant connect on database ${database} to ${pg.escapeIdentifier(bare.name)}`);
+      for (const command of ["run", "migrate"]) {
+        const result = await cli([command], { DATABASE_URL: bare.databaseUrl });
+        expect(result.code).toBe(1);
+        expect(result.stderr).toMatch(
+          /\[DB_ERROR\] PostgreSQL failed while checking for pending migrations in schema zephr \[SQLSTATE 42501\]: .* No migration was being applied: the role in DATABASE_URL has no usage on schema zephr.*grant them as the owner of the schema, as docs\/database-privileges\.md shows/,
+        );
+        expect(result.stderr).not.toMatch(/while applying migrations/);
+      }
+    } finally {
+      await db.pool.query(`revoke connect on database ${database} from ${pg.escapeIdentifier(bare.name)}`);
+      await bare.drop();
+    }
   });
 
   test("nothing this file captured contains a secret", () => {
