@@ -12,6 +12,9 @@ RUN npm run build
 # Runtime: production dependencies, the compiled code and the migrations, run as a non-root user.
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production
+# /healthz and /metrics (when METRICS_PORT is set) on every interface of the container, to be scraped
+# from outside it; outside a container they listen on loopback only.
+ENV METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force

@@ -111,6 +111,8 @@ export interface ScheduleConfig extends SyncConfig {
   readonly timezone: string;
   /** Port for /healthz and /metrics, or undefined when off. */
   readonly metricsPort: number | undefined;
+  /** Address /healthz and /metrics listen on: loopback unless METRICS_HOST says otherwise. */
+  readonly metricsHost: string;
 }
 
 const defaults = {
@@ -128,6 +130,8 @@ const defaults = {
   ZEPHR_TIMEZONE: "UTC",
   ZEPHR_WATERMARK_CLOCK: "server",
   ZEPHR_MAX_CLOCK_SKEW: "5m",
+  ZEPHR_ALLOW_HTTP: "false",
+  METRICS_HOST: "127.0.0.1",
   DB_STATEMENT_TIMEOUT: "0",
   DB_CONNECT_TIMEOUT: "10s",
   DB_CONNECT_RETRIES: "5",
@@ -149,6 +153,11 @@ export const configVariables: readonly { name: string; default: string; meaning:
     name: "ZEPHR_BASE_URL",
     default: "(required for run)",
     meaning: "Tenant API host, https://TENANT.api.zephr.com",
+  },
+  {
+    name: "ZEPHR_ALLOW_HTTP",
+    default: defaults.ZEPHR_ALLOW_HTTP,
+    meaning: "true allows http:// ZEPHR_BASE_URL beyond this machine",
   },
   { name: "ZEPHR_ACCESS_KEY", default: "(required for run)", meaning: "Admin API key pair: access key" },
   {
@@ -276,6 +285,11 @@ export const configVariables: readonly { name: string; default: string; meaning:
   { name: "FULL_SYNC_SCHEDULE", default: "(off)", meaning: "schedule: cron of a full reconciliation" },
   { name: "METRICS_PORT", default: "(off)", meaning: "schedule: serve /healthz and /metrics" },
   {
+    name: "METRICS_HOST",
+    default: defaults.METRICS_HOST,
+    meaning: "schedule: address they listen on (0.0.0.0: all)",
+  },
+  {
     name: "SHUTDOWN_TIMEOUT",
     default: defaults.SHUTDOWN_TIMEOUT,
     meaning: "Longest wait for a run to stop on a signal",
@@ -391,10 +405,41 @@ function readBaseUrl(reader: Reader): string {
   if (url.protocol !== "https:" && url.protocol !== "http:") {
     reader.problems.push("ZEPHR_BASE_URL must be an https:// (or, for a local simulator, http://) URL");
   }
+  const allowHttp = reader.choice("ZEPHR_ALLOW_HTTP", ["false", "true"] as const) === "true";
+  if (url.protocol === "http:" && !allowHttp && !isLoopbackHost(url.hostname)) {
+    reader.problems.push(
+      `ZEPHR_BASE_URL=${JSON.stringify(text)} is plain http:// to ${url.hostname}, not this machine: requests, ` +
+        "their signatures and every user's data would cross the network unencrypted. Use https://, or set " +
+        "ZEPHR_ALLOW_HTTP=true for a simulator or proxy on a network you trust",
+    );
+  }
   if (url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
     reader.problems.push("ZEPHR_BASE_URL must not contain credentials, a query or a fragment");
   }
   return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+/** localhost, *.localhost, 127.0.0.0/8 or ::1: a server on this machine. */
+function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return (
+    host === "localhost" ||
+    host.endsWith(".localhost") ||
+    /^127(\.\d{1,3}){3}$/.test(host) ||
+    host === "[::1]" ||
+    host === "::1"
+  );
+}
+
+/** METRICS_HOST: an IP address or host name to listen on, no port or scheme. */
+function readListenHost(reader: Reader): string {
+  const host = reader.raw("METRICS_HOST");
+  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:]*:[0-9a-fA-F:.]*|[A-Za-z0-9.-]+)$/.test(host)) {
+    reader.problems.push(
+      `METRICS_HOST=${JSON.stringify(host)} must be an address to listen on, e.g. 127.0.0.1 (this machine only) or 0.0.0.0 (every interface)`,
+    );
+  }
+  return host.replace(/^\[(.*)\]$/, "$1");
 }
 
 function readTimezone(reader: Reader, name: "ZEPHR_TIMEZONE" | "SYNC_TIMEZONE"): string {
@@ -519,6 +564,7 @@ export function loadScheduleConfig(env: Env): ScheduleConfig {
       fullSchedule === undefined ? undefined : readCron(reader, "FULL_SYNC_SCHEDULE", fullSchedule),
     timezone: readTimezone(reader, "SYNC_TIMEZONE"),
     metricsPort: readPort(reader, "METRICS_PORT"),
+    metricsHost: readListenHost(reader),
   };
   return finish(reader, config);
 }

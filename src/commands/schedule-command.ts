@@ -10,18 +10,17 @@ import { createSyncMetrics } from "../metrics/sync-metrics.js";
 import { startMetricsServer, type MetricsServer } from "../metrics/start-metrics-server.js";
 import { createScheduler } from "../schedule/create-scheduler.js";
 import { startCronTriggers, type CronTriggers } from "../schedule/start-cron-triggers.js";
+import { checkTenant } from "../sync/check-tenant.js";
 import { runSync } from "../sync/run-sync.js";
 import { exitCodes, type CommandContext, type ExitCode } from "./command-context.js";
 import { applyMigrations, openPool } from "./open-database.js";
 import { listenForShutdownSignals } from "./shutdown-signals.js";
 
-/** Where /healthz and /metrics listen: every interface, since the scheduler runs in a container. */
-const metricsHost = "0.0.0.0";
-
 /**
- * `zephr-sync schedule`: the long-lived scheduler. Applies migrations, serves /healthz and /metrics when
- * METRICS_PORT is set, schedules every job of jobs/, runs overdue jobs once at start (catch-up), and on
- * SIGTERM/SIGINT cancels the current run, waits for it (up to SHUTDOWN_TIMEOUT) and exits 0.
+ * `zephr-sync schedule`: the long-lived scheduler. Applies migrations, refuses a database that mirrors
+ * another tenant, serves /healthz and /metrics on METRICS_HOST when METRICS_PORT is set, schedules every
+ * job of jobs/, runs overdue jobs once at start (catch-up), and on SIGTERM/SIGINT cancels the current
+ * run, waits for it (up to SHUTDOWN_TIMEOUT) and exits 0.
  */
 export async function scheduleCommand(context: CommandContext): Promise<ExitCode> {
   const config = loadScheduleConfig(context.env);
@@ -38,6 +37,9 @@ export async function scheduleCommand(context: CommandContext): Promise<ExitCode
   try {
     const migrations = await applyMigrations(pool, config, logger);
     if (migrations.applied.length > 0) logger.info({ applied: migrations.applied }, "applied migrations");
+    // A database that mirrors another tenant would fail every tick: refused now (TENANT_MISMATCH, exit 2),
+    // with the message a run gives. Binding a new warehouse is left to its first run.
+    await checkTenant(pool, config.zephr.baseUrl, logger, { record: false });
     const metrics = createSyncMetrics();
     metrics.setLastSuccessAt(await findLastSuccessFinishedAt(pool, ["incremental", "full"]));
     const scheduler = createScheduler(
@@ -57,7 +59,7 @@ export async function scheduleCommand(context: CommandContext): Promise<ExitCode
     );
     if (config.metricsPort !== undefined) {
       server = await startMetricsServer({
-        host: metricsHost,
+        host: config.metricsHost,
         port: config.metricsPort,
         metrics,
         pingDatabase: () => pingDatabase(pool),

@@ -46,4 +46,25 @@ describe("zephr-sync against a database that mirrors another tenant, as a spawne
       boundAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as unknown,
     });
   });
+
+  test("schedule refuses the second tenant at start with exit 2 and the same message, instead of failing every tick", async () => {
+    const first = await runCli(["run"], fixtureEnv(db.databaseUrl, tenantA.url));
+    expect(first.code).toBe(0);
+    const requestsBefore = tenantB.requests.length;
+
+    // A cron that would fire every second: had the scheduler started, its ticks would reach tenant B.
+    const schedule = await runCli(
+      ["schedule"],
+      fixtureEnv(db.databaseUrl, tenantB.url, { SYNC_SCHEDULE: "* * * * * *", LOG_LEVEL: "info" }),
+      20_000,
+    );
+    expect(schedule.code).toBe(2);
+    expect(schedule.stderr).toContain("zephr-sync: [TENANT_MISMATCH] ");
+    expect(schedule.stderr).toContain(
+      `mirrors the Zephr tenant ${tenantA.url}, not ${tenantB.url} (ZEPHR_BASE_URL)`,
+    );
+    expect(schedule.stderr).toContain("point DATABASE_URL at another database");
+    expect(schedule.stderr).not.toMatch(/scheduler started|tick: starting a run/);
+    expect(tenantB.requests.length).toBe(requestsBefore);
+  });
 });
