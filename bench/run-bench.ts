@@ -330,6 +330,8 @@ async function bench(options: BenchOptions): Promise<void> {
     };
     pool = new pg.Pool({
       connectionString: scratch.databaseUrl,
+      // The run's schema (ZEPHR_SCHEMA's default): the src/db statements name their tables unqualified.
+      options: "-c search_path=zephr",
       application_name: benchApplicationName,
       max: 2,
       idleTimeoutMillis: 0,

@@ -23,6 +23,11 @@ export type LogLevel = (typeof logLevels)[number];
 
 export interface DatabaseConfig {
   readonly databaseUrl: string;
+  /**
+   * The schema holding this warehouse's tables, views, watermark, run lock and tenant (ZEPHR_SCHEMA): a
+   * plain lowercase identifier, so several tenants can share one database, each in a schema of its own.
+   */
+  readonly schema: string;
   /** statement_timeout for the job's statements (ms); 0 = none. */
   readonly statementTimeoutMs: number;
   /** How long one attempt to open a connection may take before it is abandoned (ms). */
@@ -116,6 +121,7 @@ export interface ScheduleConfig extends SyncConfig {
 }
 
 const defaults = {
+  ZEPHR_SCHEMA: "zephr",
   SYNC_LOOKBACK: "1h",
   ZEPHR_PAGE_SIZE: "500",
   SYNC_BATCH_SIZE: "1000",
@@ -149,6 +155,11 @@ const defaults = {
 /** Every variable zephr-sync reads, with its default and meaning: the source of `--help` and the README table. */
 export const configVariables: readonly { name: string; default: string; meaning: string }[] = [
   { name: "DATABASE_URL", default: "(required)", meaning: "PostgreSQL connection string" },
+  {
+    name: "ZEPHR_SCHEMA",
+    default: defaults.ZEPHR_SCHEMA,
+    meaning: "Schema of this tenant's tables (one per tenant in a shared database)",
+  },
   {
     name: "ZEPHR_BASE_URL",
     default: "(required for run)",
@@ -376,9 +387,29 @@ function readDatabaseUrl(reader: Reader): string {
   return url;
 }
 
+/**
+ * ZEPHR_SCHEMA: a name PostgreSQL never folds or truncates (lowercase letters, digits, underscores, at
+ * most 63 bytes; written quoted wherever it goes into SQL), and none of the schemas PostgreSQL or every
+ * database already has.
+ */
+function readSchema(reader: Reader): string {
+  const schema = reader.raw("ZEPHR_SCHEMA");
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
+    reader.problems.push(
+      `ZEPHR_SCHEMA=${JSON.stringify(schema)} must be a lowercase schema name: a letter or _ then letters, digits or _, at most 63 in all (e.g. zephr, tenant_b)`,
+    );
+  } else if (schema.startsWith("pg_") || schema === "public" || schema === "information_schema") {
+    reader.problems.push(
+      `ZEPHR_SCHEMA=${JSON.stringify(schema)} is a schema PostgreSQL reserves or every database shares: pick a schema of zephr-sync's own, e.g. zephr or tenant_b`,
+    );
+  }
+  return schema;
+}
+
 function readDatabaseSection(reader: Reader): DatabaseConfig {
   return {
     databaseUrl: readDatabaseUrl(reader),
+    schema: readSchema(reader),
     statementTimeoutMs: reader.duration("DB_STATEMENT_TIMEOUT", 0),
     connectTimeoutMs: reader.duration("DB_CONNECT_TIMEOUT", 100),
     connectRetries: reader.integer("DB_CONNECT_RETRIES", 0, 100),

@@ -13,6 +13,7 @@ export function openPool(config: DatabaseConfig, logger: Logger): Pool {
   return createPool(
     {
       databaseUrl: config.databaseUrl,
+      schema: config.schema,
       statementTimeoutMs: config.statementTimeoutMs,
       connectTimeoutMs: config.connectTimeoutMs,
     },
@@ -110,7 +111,7 @@ export async function applyMigrations(
   const client = await connectWithRetries(pool, config, logger, "connecting to apply migrations");
   let failure: unknown;
   try {
-    return await migrateDatabase(client);
+    return await migrateDatabase(client, config.schema);
   } catch (error) {
     failure = error;
   } finally {

@@ -3,17 +3,23 @@ import type { Pool, PoolClient } from "./pool.js";
 /** One of the analysts' indexes on the warehouse tables, as the migrations create it. */
 export interface AnalystIndex {
   readonly name: string;
-  /** Exactly as `pg_get_indexdef` prints it: the statement that builds it again. */
+  /**
+   * Exactly as `pg_get_indexdef` prints it, but for the table's schema (so one definition serves every
+   * ZEPHR_SCHEMA): the statement that builds it again.
+   */
   readonly definition: string;
   /** The statement that drops it. */
   readonly drop: string;
 }
 
-/** From a definition below; the statements are made here from those constants, and nowhere else. */
+/**
+ * From a definition below; the statements are made here from those constants, and nowhere else. The
+ * table is unqualified: the statements act on the warehouse schema, the connection's search_path.
+ */
 function analystIndex(definition: string): AnalystIndex {
-  const name = /^CREATE INDEX (\w+) ON zephr\.\w+ USING /.exec(definition)?.[1];
-  if (name === undefined) throw new Error(`not an index definition of schema zephr: ${definition}`);
-  return { name, definition, drop: `drop index zephr.${name}` };
+  const name = /^CREATE INDEX (\w+) ON \w+ USING /.exec(definition)?.[1];
+  if (name === undefined) throw new Error(`not an index definition of an unqualified table: ${definition}`);
+  return { name, definition, drop: `drop index ${name}` };
 }
 
 /**
@@ -25,29 +31,27 @@ function analystIndex(definition: string): AnalystIndex {
  * the grant upsert's delete of a user's unlisted grants).
  */
 export const analystIndexes: readonly AnalystIndex[] = [
-  analystIndex("CREATE INDEX users_email_address_lower_idx ON zephr.users USING hash (lower(email_address))"),
-  analystIndex("CREATE INDEX users_registered_at_idx ON zephr.users USING btree (registered_at)"),
+  analystIndex("CREATE INDEX users_email_address_lower_idx ON users USING hash (lower(email_address))"),
+  analystIndex("CREATE INDEX users_registered_at_idx ON users USING btree (registered_at)"),
   analystIndex(
-    "CREATE INDEX users_deleted_at_idx ON zephr.users USING btree (deleted_at) WHERE (deleted_at IS NOT NULL)",
+    "CREATE INDEX users_deleted_at_idx ON users USING btree (deleted_at) WHERE (deleted_at IS NOT NULL)",
   ),
-  analystIndex("CREATE INDEX user_grants_ends_at_idx ON zephr.user_grants USING btree (ends_at)"),
-  analystIndex("CREATE INDEX user_grants_grant_id_idx ON zephr.user_grants USING btree (grant_id)"),
-  analystIndex(
-    "CREATE INDEX user_grants_entitlement_id_idx ON zephr.user_grants USING btree (entitlement_id)",
-  ),
-  analystIndex("CREATE INDEX user_grants_product_id_idx ON zephr.user_grants USING btree (product_id)"),
-  analystIndex(
-    "CREATE INDEX user_attributes_value_idx ON zephr.user_attributes USING gin (value jsonb_path_ops)",
-  ),
+  analystIndex("CREATE INDEX user_grants_ends_at_idx ON user_grants USING btree (ends_at)"),
+  analystIndex("CREATE INDEX user_grants_grant_id_idx ON user_grants USING btree (grant_id)"),
+  analystIndex("CREATE INDEX user_grants_entitlement_id_idx ON user_grants USING btree (entitlement_id)"),
+  analystIndex("CREATE INDEX user_grants_product_id_idx ON user_grants USING btree (product_id)"),
+  analystIndex("CREATE INDEX user_attributes_value_idx ON user_attributes USING gin (value jsonb_path_ops)"),
 ];
 
-/** Of the analyst indexes, those present in the schema, with their current definitions. */
+/** Of the analyst indexes, those present in the warehouse schema, with their current definitions. */
 export async function findAnalystIndexes(client: Pool | PoolClient): Promise<Map<string, string>> {
+  // pg_get_indexdef always names the table's schema (quoted when it must be, as regnamespace::text).
   const result = await client.query<{ name: string; definition: string }>(
-    `select c.relname as name, pg_get_indexdef(c.oid) as definition
+    `select c.relname as name,
+            replace(pg_get_indexdef(c.oid), ' ON ' || c.relnamespace::regnamespace::text || '.', ' ON ') as definition
        from pg_class c
-       join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'zephr' and c.relkind = 'i' and c.relname = any($1::text[])`,
+      where c.relnamespace = (select oid from pg_namespace where nspname = current_schema())
+        and c.relkind = 'i' and c.relname = any($1::text[])`,
     [analystIndexes.map((index) => index.name)],
   );
   return new Map(result.rows.map((row) => [row.name, row.definition]));
@@ -58,7 +62,7 @@ export async function ownsWarehouseTables(client: Pool | PoolClient): Promise<bo
   const result = await client.query<{ owns: boolean }>(
     `select bool_and(pg_has_role(c.relowner, 'USAGE')) as owns
        from pg_class c
-      where c.oid in ('zephr.users'::regclass, 'zephr.user_attributes'::regclass, 'zephr.user_grants'::regclass)`,
+      where c.oid in ('users'::regclass, 'user_attributes'::regclass, 'user_grants'::regclass)`,
   );
   return result.rows[0]?.owns === true;
 }

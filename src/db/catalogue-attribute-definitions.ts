@@ -2,7 +2,7 @@ import type { PoolClient } from "./pool.js";
 import type { CatalogueWriteCounts } from "./catalogue-items.js";
 
 /**
- * Makes zephr.user_attribute_definitions match a complete user schema listing (JSON array of
+ * Makes user_attribute_definitions match a complete user schema listing (JSON array of
  * {slug, label, input_type, definition}, one row per slug), in one statement: listed definitions are
  * inserted or refreshed, vanished ones flagged removed_at = now() but kept (users may still carry values).
  */
@@ -16,14 +16,14 @@ export async function replaceAttributeDefinitions(
          from json_to_recordset($1::json) as t(slug text, label text, input_type text, definition jsonb)
      ),
      removed as (
-       update zephr.user_attribute_definitions d
+       update user_attribute_definitions d
           set removed_at = now()
         where d.removed_at is null
           and not exists (select 1 from input i where i.slug = d.slug)
        returning 1
      ),
      listed as (
-       insert into zephr.user_attribute_definitions as d (slug, label, input_type, definition)
+       insert into user_attribute_definitions as d (slug, label, input_type, definition)
        select slug, label, input_type, definition from input
        on conflict (slug) do update
          set label = excluded.label, input_type = excluded.input_type, definition = excluded.definition,

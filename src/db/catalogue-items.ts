@@ -24,7 +24,7 @@ export async function replaceCatalogueItems(
          from json_to_recordset($2::json) as t(item_id text, label text, item jsonb)
      ),
      removed as (
-       update zephr.catalogue_items c
+       update catalogue_items c
           set removed_at = now()
         where c.kind = $1::text
           and c.removed_at is null
@@ -32,7 +32,7 @@ export async function replaceCatalogueItems(
        returning 1
      ),
      listed as (
-       insert into zephr.catalogue_items as c (kind, item_id, label, item)
+       insert into catalogue_items as c (kind, item_id, label, item)
        select $1::text, item_id, label, item from input
        on conflict (kind, item_id) do update
          set label = excluded.label, item = excluded.item, refreshed_at = now(), removed_at = null

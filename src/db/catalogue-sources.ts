@@ -8,7 +8,7 @@ export async function recordCatalogueSuccess(
   items: number,
 ): Promise<void> {
   await client.query(
-    `insert into zephr.catalogue_sources as s (endpoint, kind, last_attempted_at, last_succeeded_at, items, last_error)
+    `insert into catalogue_sources as s (endpoint, kind, last_attempted_at, last_succeeded_at, items, last_error)
      values ($1::text, $2::text, now(), now(), $3::int, null)
      on conflict (endpoint) do update
        set kind = excluded.kind, last_attempted_at = excluded.last_attempted_at,
@@ -25,7 +25,7 @@ export async function recordCatalogueFailure(
   reason: string,
 ): Promise<void> {
   await pool.query(
-    `insert into zephr.catalogue_sources as s (endpoint, kind, last_attempted_at, last_error)
+    `insert into catalogue_sources as s (endpoint, kind, last_attempted_at, last_error)
      values ($1::text, $2::text, now(), $3::text)
      on conflict (endpoint) do update
        set kind = excluded.kind, last_attempted_at = excluded.last_attempted_at, last_error = excluded.last_error`,
@@ -53,7 +53,7 @@ export async function listCatalogueSources(pool: Pool): Promise<CatalogueSourceR
     last_error: string | null;
   }>(
     `select endpoint, kind, last_attempted_at, last_succeeded_at, items, last_error
-       from zephr.catalogue_sources
+       from catalogue_sources
       order by endpoint`,
   );
   return result.rows.map((row) => ({

@@ -2,11 +2,11 @@ import { copyFromText } from "./copy-from-text.js";
 import type { WarehouseRows } from "./copy-lines.js";
 import type { PoolClient } from "./pool.js";
 
-const copyUsers = `copy zephr.users (
+const copyUsers = `copy users (
   user_id, email_address, email_verified, tracking_id, registered_at, registration_tenant, identifiers,
   attributes, seq_no, user_extra, element_extra, content_hash, last_changed_run_id) from stdin`;
-const copyAttributes = "copy zephr.user_attributes (user_id, name, value) from stdin";
-const copyGrants = `copy zephr.user_grants (
+const copyAttributes = "copy user_attributes (user_id, name, value) from stdin";
+const copyGrants = `copy user_grants (
   grant_id, user_id, grant_user_id, account_id, entitlement_type, entitlement_id, product_id, expiry_state,
   starts_at, ends_at, created_at, grant_extra) from stdin`;
 

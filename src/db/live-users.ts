@@ -10,7 +10,7 @@ export async function listLiveUserIdsAfter(
   limit: number,
 ): Promise<string[]> {
   const result = await client.query<{ user_id: string }>(
-    `select user_id from zephr.users
+    `select user_id from users
       where deleted_at is null and ($1::uuid is null or user_id > $1::uuid)
       order by user_id
       limit $2::int`,
@@ -26,7 +26,7 @@ export async function markUsersDeleted(
   runId: string,
 ): Promise<number> {
   const result = await client.query(
-    `update zephr.users
+    `update users
         set deleted_at = now(), last_changed_at = now(), last_changed_run_id = $2::bigint
       where user_id = any($1::uuid[]) and deleted_at is null`,
     [userIds, runId],
@@ -37,15 +37,15 @@ export async function markUsersDeleted(
 /** How many users are not marked deleted. */
 export async function countLiveUsers(client: Pool | PoolClient): Promise<number> {
   const result = await client.query<{ live: string }>(
-    `select count(*) as live from zephr.users where deleted_at is null`,
+    `select count(*) as live from users where deleted_at is null`,
   );
   return Number(result.rows[0]?.live ?? 0);
 }
 
-/** Whether zephr.users holds no row at all, deleted users included. */
+/** Whether users holds no row at all, deleted users included. */
 export async function holdsNoUser(client: Pool | PoolClient): Promise<boolean> {
   const result = await client.query<{ empty: boolean }>(
-    `select not exists (select from zephr.users) as empty`,
+    `select not exists (select from users) as empty`,
   );
   return result.rows[0]?.empty ?? false;
 }

@@ -5,6 +5,12 @@ export type PoolClient = pg.PoolClient;
 
 export interface PoolOptions {
   readonly databaseUrl: string;
+  /**
+   * The warehouse's schema (ZEPHR_SCHEMA): every connection's search_path is exactly this schema, and
+   * the statements of src/db name their tables unqualified, so that they act on this schema's tables
+   * and a table missing from it fails loudly rather than being found in another schema.
+   */
+  readonly schema: string;
   readonly applicationName?: string;
   readonly max?: number;
   /** Server-side statement_timeout for every statement of the job (ms); 0 disables. */
@@ -32,6 +38,20 @@ function clientWithConnectTimeout(connectTimeoutMs: number): typeof pg.Client {
   };
 }
 
+/**
+ * The search_path of one warehouse schema, quoted (the name is validated by config.ts: no quote can be
+ * in it). Only that schema: pg_catalog and the session's temporary tables are still searched first, as
+ * always, and nothing of zephr-sync's lives in public.
+ */
+export function searchPathOf(schema: string): string {
+  return `"${schema}"`;
+}
+
+/** Sets a new connection's search_path (a session setting: it lasts as long as the connection). */
+export async function setSearchPath(client: pg.ClientBase, schema: string): Promise<void> {
+  await client.query("select set_config('search_path', $1::text, false)", [searchPathOf(schema)]);
+}
+
 function ignoreCheckedOutClientError(): void {
   // Reported through the failing query (see createPool).
 }
@@ -44,6 +64,11 @@ export function createPool(options: PoolOptions, onIdleError: (error: Error) => 
     max: options.max ?? 4,
     ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     ...(options.connectTimeoutMs ? { Client: clientWithConnectTimeout(options.connectTimeoutMs) } : {}),
+    // Awaited by pg-pool before the connection is handed out; when it fails, the connection is closed
+    // and pool.connect() fails with its error. (A startup `options: -c search_path=…` would be replaced
+    // by an `options` parameter of DATABASE_URL, silently.)
+    // eslint-disable-next-line @typescript-eslint/no-misused-promises -- pg-pool awaits it; @types/pg says void
+    onConnect: (client: pg.ClientBase) => setSearchPath(client, options.schema),
   });
   pool.on("error", onIdleError);
   // pg-pool listens for errors only on idle clients. A checked-out client whose connection dies (the

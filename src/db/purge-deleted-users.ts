@@ -5,6 +5,6 @@ import type { PoolClient } from "./pool.js";
  * requests. Returns how many users were removed.
  */
 export async function purgeDeletedUsers(client: PoolClient): Promise<number> {
-  const result = await client.query(`delete from zephr.users where deleted_at is not null`);
+  const result = await client.query(`delete from users where deleted_at is not null`);
   return result.rowCount ?? 0;
 }

@@ -1,10 +1,22 @@
+import { createHash } from "node:crypto";
 import pg from "pg";
 
 /**
- * Advisory lock key for "a sync is running against this database": the first 8 bytes of
+ * Advisory lock key for "a sync is running against schema zephr of this database": the first 8 bytes of
  * sha256('zephr-sync run lock') as a signed bigint, fixed so every version of zephr-sync agrees.
  */
 export const runLockKey = "7825712067193579042";
+
+/**
+ * The run lock's key for a warehouse schema (advisory locks are per database, not per schema): the
+ * schema zephr keeps runLockKey, so versions from before ZEPHR_SCHEMA still exclude each other; another
+ * schema gets the first 8 bytes of sha256('zephr-sync run lock SCHEMA'), so tenants in one database run
+ * at the same time.
+ */
+export function runLockKeyOf(schema: string): string {
+  if (schema === "zephr") return runLockKey;
+  return createHash("sha256").update(`zephr-sync run lock ${schema}`).digest().readBigInt64BE(0).toString();
+}
 
 export interface RunLock {
   /** Resolves when the lock's connection dies (the lock is then lost); never rejects. */
@@ -13,18 +25,21 @@ export interface RunLock {
 }
 
 export interface RunLockOptions {
+  /** The warehouse schema whose runs the lock excludes (see runLockKeyOf). */
+  readonly schema: string;
   /** How long opening the lock's connection may take (ms); 0 or absent: no limit. */
   readonly connectTimeoutMs?: number;
 }
 
 /**
- * Takes the run lock on a dedicated connection (session-level, so it survives the batch transactions and
+ * Takes the run lock of one schema on a dedicated connection (session-level, so it survives the batch transactions and
  * is freed by the server if this process dies). Resolves undefined when another run holds it.
  */
 export async function tryAcquireRunLock(
   databaseUrl: string,
-  options: RunLockOptions = {},
+  options: RunLockOptions,
 ): Promise<RunLock | undefined> {
+  const key = runLockKeyOf(options.schema);
   const client = new pg.Client({
     connectionString: databaseUrl,
     application_name: "zephr-sync lock",
@@ -41,7 +56,7 @@ export async function tryAcquireRunLock(
   try {
     const result = await client.query<{ locked: boolean }>(
       `select pg_try_advisory_lock($1::bigint) as locked`,
-      [runLockKey],
+      [key],
     );
     if (result.rows[0]?.locked !== true) {
       await client.end();
@@ -59,7 +74,7 @@ export async function tryAcquireRunLock(
     // If the connection is already gone, the server freed the lock with the session: nothing to undo.
     async release() {
       client.removeAllListeners("end");
-      await client.query(`select pg_advisory_unlock($1::bigint)`, [runLockKey]).catch(() => undefined);
+      await client.query(`select pg_advisory_unlock($1::bigint)`, [key]).catch(() => undefined);
       await client.end().catch(() => undefined);
     },
   };

@@ -11,7 +11,7 @@ export async function findLastSuccessFinishedAt(
   kinds: readonly RunKind[],
 ): Promise<Date | undefined> {
   const result = await pool.query<{ finished_at: Date | null }>(
-    `select finished_at from zephr.sync_runs
+    `select finished_at from sync_runs
       where status = 'succeeded' and kind = any($1::text[])
       order by started_at desc
       limit 1`,

@@ -8,13 +8,13 @@ export async function insertStateEventLoad(
   toAt: Date,
 ): Promise<string> {
   const result = await pool.query<{ load_id: string }>(
-    `insert into zephr.state_event_loads (run_id, from_at, to_at)
+    `insert into state_event_loads (run_id, from_at, to_at)
      values ($1::bigint, $2::timestamptz, $3::timestamptz)
      returning load_id`,
     [runId, fromAt, toAt],
   );
   const row = result.rows[0];
-  if (row === undefined) throw new Error("insert into zephr.state_event_loads returned no row");
+  if (row === undefined) throw new Error("insert into state_event_loads returned no row");
   return row.load_id;
 }
 
@@ -26,7 +26,7 @@ export async function addStateEventLoadWindow(
   rowsInserted: number,
 ): Promise<void> {
   await client.query(
-    `update zephr.state_event_loads
+    `update state_event_loads
         set windows = windows + 1, rows_received = rows_received + $2::int,
             rows_inserted = rows_inserted + $3::int
       where load_id = $1::bigint`,
@@ -41,7 +41,7 @@ export async function markStateEventLoadEnded(
   outcome: { status: "succeeded" } | { status: "failed"; errorCode: string; errorMessage: string },
 ): Promise<void> {
   await pool.query(
-    `update zephr.state_event_loads
+    `update state_event_loads
         set status = $2::text, finished_at = now(), error_code = $3::text, error_message = $4::text
       where load_id = $1::bigint and status = 'running'`,
     [

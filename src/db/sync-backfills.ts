@@ -40,20 +40,20 @@ export async function insertBackfill(
   chunkMs: number,
 ): Promise<BackfillRow> {
   const result = await pool.query<BackfillRecord>(
-    `insert into zephr.sync_backfills (registered_since_at, registered_before_at, chunk, next_window_at)
+    `insert into sync_backfills (registered_since_at, registered_before_at, chunk, next_window_at)
      values ($1::timestamptz, $2::timestamptz, make_interval(secs => $3::double precision / 1000), $1::timestamptz)
      returning ${columns}`,
     [registeredSinceAt, registeredBeforeAt, chunkMs],
   );
   const record = result.rows[0];
-  if (record === undefined) throw new Error("insert into zephr.sync_backfills returned no row");
+  if (record === undefined) throw new Error("insert into sync_backfills returned no row");
   return toRow(record);
 }
 
 /** The latest backfill that has not finished, for --resume. */
 export async function findResumableBackfill(pool: Pool): Promise<BackfillRow | undefined> {
   const result = await pool.query<BackfillRecord>(
-    `select ${columns} from zephr.sync_backfills where status <> 'succeeded' order by created_at desc limit 1`,
+    `select ${columns} from sync_backfills where status <> 'succeeded' order by created_at desc limit 1`,
   );
   const record = result.rows[0];
   return record === undefined ? undefined : toRow(record);
@@ -62,7 +62,7 @@ export async function findResumableBackfill(pool: Pool): Promise<BackfillRow | u
 /** Moves the checkpoint past a loaded window. */
 export async function advanceBackfill(pool: Pool, backfillId: string, nextWindowAt: Date): Promise<void> {
   await pool.query(
-    `update zephr.sync_backfills set next_window_at = $2::timestamptz, status = 'running', updated_at = now()
+    `update sync_backfills set next_window_at = $2::timestamptz, status = 'running', updated_at = now()
       where backfill_id = $1::bigint`,
     [backfillId, nextWindowAt],
   );
@@ -75,7 +75,7 @@ export async function endBackfill(
   status: "succeeded" | "failed" | "cancelled",
 ): Promise<void> {
   await pool.query(
-    `update zephr.sync_backfills set status = $2::text, updated_at = now(), finished_at = now()
+    `update sync_backfills set status = $2::text, updated_at = now(), finished_at = now()
       where backfill_id = $1::bigint`,
     [backfillId, status],
   );

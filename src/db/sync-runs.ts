@@ -56,7 +56,7 @@ export interface RunRow extends RunCounts {
  */
 export async function markAbandonedRuns(pool: Pool): Promise<number> {
   const result = await pool.query(
-    `update zephr.sync_runs
+    `update sync_runs
         set status = 'abandoned', finished_at = now(),
             error_code = coalesce(error_code, 'ABANDONED'),
             error_message = coalesce(error_message, 'The process running it stopped without finishing (killed or crashed); a later run took over.')
@@ -73,27 +73,27 @@ export async function insertRun(
   backfillId: string | null = null,
 ): Promise<string> {
   const result = await pool.query<{ run_id: string }>(
-    `insert into zephr.sync_runs (kind, since_at, registered_since_at, registered_before_at, backfill_id)
+    `insert into sync_runs (kind, since_at, registered_since_at, registered_before_at, backfill_id)
      values ($1::text, $2::timestamptz, $3::timestamptz, $4::timestamptz, $5::bigint)
      returning run_id`,
     [kind, window.sinceAt, window.registeredSinceAt, window.registeredBeforeAt, backfillId],
   );
   const row = result.rows[0];
-  if (row === undefined) throw new Error("insert into zephr.sync_runs returned no row");
+  if (row === undefined) throw new Error("insert into sync_runs returned no row");
   return row.run_id;
 }
 
 /** Records Zephr's clock at the start of the export (the future watermark). */
 export async function setRunExportStartedAt(pool: Pool, runId: string, exportStartedAt: Date): Promise<void> {
   await pool.query(
-    `update zephr.sync_runs set export_started_at = $2::timestamptz where run_id = $1::bigint`,
+    `update sync_runs set export_started_at = $2::timestamptz where run_id = $1::bigint`,
     [runId, exportStartedAt],
   );
 }
 
 /** Records the total the export's envelope stated (meta.count), once a page stated one. */
 export async function setRunExpectedCount(pool: Pool, runId: string, expectedCount: number): Promise<void> {
-  await pool.query(`update zephr.sync_runs set expected_count = $2::int where run_id = $1::bigint`, [
+  await pool.query(`update sync_runs set expected_count = $2::int where run_id = $1::bigint`, [
     runId,
     expectedCount,
   ]);
@@ -106,7 +106,7 @@ export async function addRunCounts(
   counts: RunCounts,
 ): Promise<void> {
   await client.query(
-    `update zephr.sync_runs
+    `update sync_runs
         set pages = pages + $2::int, bytes = bytes + $3::bigint, users_received = users_received + $4::int,
             users_written = users_written + $5::int, attributes_written = attributes_written + $6::int,
             grants_written = grants_written + $7::int, rejected = rejected + $8::int
@@ -131,7 +131,7 @@ export async function markRunSucceeded(
   usersDeleted: number,
 ): Promise<void> {
   await client.query(
-    `update zephr.sync_runs set status = 'succeeded', finished_at = now(), users_deleted = $2::int
+    `update sync_runs set status = 'succeeded', finished_at = now(), users_deleted = $2::int
       where run_id = $1::bigint and status = 'running'`,
     [runId, usersDeleted],
   );
@@ -146,7 +146,7 @@ export async function markRunEnded(
   errorMessage: string,
 ): Promise<void> {
   await pool.query(
-    `update zephr.sync_runs
+    `update sync_runs
         set status = $2::text, finished_at = now(), error_code = $3::text, error_message = $4::text
       where run_id = $1::bigint and status = 'running'`,
     [runId, status, errorCode, errorMessage],
@@ -206,7 +206,7 @@ function toRunRow(record: RunRecord): RunRow {
 /** The most recent runs, newest first. */
 export async function listRecentRuns(pool: Pool, limit: number): Promise<RunRow[]> {
   const result = await pool.query<RunRecord>(
-    `select * from zephr.sync_runs order by started_at desc, run_id desc limit $1::int`,
+    `select * from sync_runs order by started_at desc, run_id desc limit $1::int`,
     [limit],
   );
   return result.rows.map(toRunRow);
@@ -214,7 +214,7 @@ export async function listRecentRuns(pool: Pool, limit: number): Promise<RunRow[
 
 /** One run by id, or undefined. */
 export async function findRun(pool: Pool, runId: string): Promise<RunRow | undefined> {
-  const result = await pool.query<RunRecord>(`select * from zephr.sync_runs where run_id = $1::bigint`, [
+  const result = await pool.query<RunRecord>(`select * from sync_runs where run_id = $1::bigint`, [
     runId,
   ]);
   const record = result.rows[0];
@@ -224,17 +224,17 @@ export async function findRun(pool: Pool, runId: string): Promise<RunRow | undef
 /** How many runs the warehouse has recorded (0 for a fresh one, or one not migrated yet). */
 export async function countSyncRuns(pool: Pool): Promise<number> {
   const exists = await pool.query<{ found: boolean }>(
-    `select to_regclass('zephr.sync_runs') is not null as found`,
+    `select to_regclass('sync_runs') is not null as found`,
   );
   if (exists.rows[0]?.found !== true) return 0;
-  const result = await pool.query<{ runs: string }>(`select count(*) as runs from zephr.sync_runs`);
+  const result = await pool.query<{ runs: string }>(`select count(*) as runs from sync_runs`);
   return Number(result.rows[0]?.runs ?? 0);
 }
 
 /** Whether any run has succeeded into this warehouse: false until its first load is complete. */
 export async function hasSucceededRun(client: Pool | PoolClient): Promise<boolean> {
   const result = await client.query<{ found: boolean }>(
-    `select exists (select 1 from zephr.sync_runs where status = 'succeeded') as found`,
+    `select exists (select 1 from sync_runs where status = 'succeeded') as found`,
   );
   return result.rows[0]?.found === true;
 }

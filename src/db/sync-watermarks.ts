@@ -6,7 +6,7 @@ export const usersStream = "users";
 /** The watermark of a stream, or null before the first complete export. */
 export async function findWatermark(pool: Pool | PoolClient, stream: string): Promise<Date | null> {
   const result = await pool.query<{ watermark_at: Date }>(
-    `select watermark_at from zephr.sync_watermarks where stream = $1::text`,
+    `select watermark_at from sync_watermarks where stream = $1::text`,
     [stream],
   );
   return result.rows[0]?.watermark_at ?? null;
@@ -20,7 +20,7 @@ export async function saveWatermark(
   runId: string,
 ): Promise<void> {
   await client.query(
-    `insert into zephr.sync_watermarks (stream, watermark_at, run_id, updated_at)
+    `insert into sync_watermarks (stream, watermark_at, run_id, updated_at)
      values ($1::text, $2::timestamptz, $3::bigint, now())
      on conflict (stream) do update
        set watermark_at = excluded.watermark_at, run_id = excluded.run_id, updated_at = excluded.updated_at`,

@@ -11,11 +11,11 @@ export interface TableCounts {
 /** Exact row counts of the warehouse tables (one statement; bigint counts arrive as strings). */
 export async function countTableRows(pool: Pool): Promise<TableCounts> {
   const result = await pool.query<Record<keyof TableCounts, string>>(
-    `select (select count(*) from zephr.users where deleted_at is null) as "users",
-            (select count(*) from zephr.users where deleted_at is not null) as "usersDeleted",
-            (select count(*) from zephr.user_attributes) as "userAttributes",
-            (select count(*) from zephr.user_grants) as "userGrants",
-            (select count(*) from zephr.sync_rejects) as "syncRejects"`,
+    `select (select count(*) from users where deleted_at is null) as "users",
+            (select count(*) from users where deleted_at is not null) as "usersDeleted",
+            (select count(*) from user_attributes) as "userAttributes",
+            (select count(*) from user_grants) as "userGrants",
+            (select count(*) from sync_rejects) as "syncRejects"`,
   );
   const row = result.rows[0];
   return {

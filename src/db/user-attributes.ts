@@ -12,14 +12,14 @@ export async function replaceUserAttributes(
 ): Promise<number> {
   const result = await client.query<{ written: number }>(
     `with removed as (
-       delete from zephr.user_attributes a
+       delete from user_attributes a
         where a.user_id = any($1::uuid[])
           and not exists (
                 select 1 from pg_temp.zephr_stage_user_attributes i where i.user_id = a.user_id and i.name = a.name)
        returning 1
      ),
      written as (
-       insert into zephr.user_attributes as a (user_id, name, value)
+       insert into user_attributes as a (user_id, name, value)
        select user_id, name, value from pg_temp.zephr_stage_user_attributes
        on conflict (user_id, name) do update set value = excluded.value
        where a.value is distinct from excluded.value

@@ -10,7 +10,7 @@ import type { PoolClient } from "./pool.js";
 export async function replaceUserGrants(client: PoolClient, existingIds: readonly string[]): Promise<number> {
   const result = await client.query<{ written: number }>(
     `with removed as (
-       delete from zephr.user_grants g
+       delete from user_grants g
         where g.user_id = any($1::uuid[])
           and not exists (
             select 1 from pg_temp.zephr_stage_user_grants i
@@ -18,7 +18,7 @@ export async function replaceUserGrants(client: PoolClient, existingIds: readonl
        returning 1
      ),
      written as (
-       insert into zephr.user_grants as g (
+       insert into user_grants as g (
          grant_id, user_id, grant_user_id, account_id, entitlement_type, entitlement_id, product_id,
          expiry_state, starts_at, ends_at, created_at, grant_extra)
        select grant_id, user_id, grant_user_id, account_id, entitlement_type, entitlement_id, product_id,

@@ -13,7 +13,7 @@ export async function findUserHashes(
   if (userIds.length === 0) return new Map();
   const result = await client.query<{ user_id: string; hash: string; deleted: boolean }>(
     `select user_id, encode(content_hash, 'hex') as hash, deleted_at is not null as deleted
-       from zephr.users where user_id = any($1::uuid[])`,
+       from users where user_id = any($1::uuid[])`,
     [userIds],
   );
   return new Map(result.rows.map((row) => [row.user_id, { hash: row.hash, deleted: row.deleted }]));

@@ -6,7 +6,7 @@ import type { Pool } from "./pool.js";
  */
 export async function insertStateEvents(pool: Pool, eventsJson: string, runId: string): Promise<number> {
   const result = await pool.query(
-    `insert into zephr.user_state_events (
+    `insert into user_state_events (
        row_hash, user_id, event_type, state, previous_state, product_id, occurred_at, row, run_id)
      select decode(t.row_hash, 'hex'), t.user_id, t.event_type, t.state, t.previous_state, t.product_id,
             t.occurred_at, t.row, $2::bigint

@@ -7,7 +7,7 @@ import type { PoolClient } from "./pool.js";
  */
 export async function upsertUsers(client: PoolClient): Promise<string[]> {
   const result = await client.query<{ user_id: string }>(
-    `insert into zephr.users as u (
+    `insert into users as u (
        user_id, email_address, email_verified, tracking_id, registered_at, registration_tenant,
        identifiers, attributes, seq_no, user_extra, element_extra, content_hash,
        first_seen_at, last_changed_at, last_changed_run_id

@@ -34,7 +34,8 @@ async function runJob(args: string[], env: Record<string, string>): Promise<void
 }
 
 async function ensureEmptyWarehouse(databaseUrl: string, reset: boolean): Promise<void> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  // The demo's warehouse is schema zephr (ZEPHR_SCHEMA's default); countSyncRuns names it unqualified.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1, options: "-c search_path=zephr" });
   try {
     const runs = await countSyncRuns(pool);
     if (runs > 0 && !reset) {

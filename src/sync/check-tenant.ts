@@ -14,7 +14,7 @@ export function normalizeTenantUrl(baseUrl: string): string {
 }
 
 /**
- * Refuses to sync another tenant into a warehouse that mirrors one (TENANT_MISMATCH, exit 2): its
+ * Refuses to sync another tenant into a warehouse schema that mirrors one (TENANT_MISMATCH, exit 2): its
  * users would be mixed with the first tenant's, its watermark moved and, after a full export, all the
  * first tenant's users marked deleted. Runs under the run lock, before any run row. `record`: bind the
  * warehouse to this tenant when it is bound to none yet, or when it holds no user and no run has
@@ -53,8 +53,9 @@ export async function checkTenant(
   }
   throw new SyncError(
     "TENANT_MISMATCH",
-    `This database mirrors the Zephr tenant ${binding.baseUrl}, not ${tenant} (ZEPHR_BASE_URL): refusing to mix two tenants' users, and nothing was done. ` +
-      `To sync ${tenant}, point DATABASE_URL at another database. A new access key of the same tenant is fine (only ZEPHR_BASE_URL names the tenant); ` +
-      `if ${tenant} is the same tenant at a new address, set zephr.sync_tenants.base_url to it.`,
+    `Schema ${binding.schema} (ZEPHR_SCHEMA) of this database mirrors the Zephr tenant ${binding.baseUrl}, not ${tenant} (ZEPHR_BASE_URL): refusing to mix two tenants' users, and nothing was done. ` +
+      `To sync ${tenant}, point DATABASE_URL at another database, or keep it in this database under a schema of its own: set ZEPHR_SCHEMA (e.g. ZEPHR_SCHEMA=tenant_b; see "Several tenants in one database" in the README). ` +
+      `A new access key of the same tenant is fine (only ZEPHR_BASE_URL names the tenant); ` +
+      `if ${tenant} is the same tenant at a new address, set ${binding.schema}.sync_tenants.base_url to it.`,
   );
 }

@@ -106,6 +106,7 @@ export async function runSync(deps: SyncDeps, request: SyncRequest): Promise<Syn
     // Before the lock: whatever fails here leaves nothing to release.
     ca = readCaFile(deps.config.zephr.caFile);
     lock = await tryAcquireRunLock(deps.config.databaseUrl, {
+      schema: deps.config.schema,
       connectTimeoutMs: deps.config.connectTimeoutMs,
     });
   } catch (error) {

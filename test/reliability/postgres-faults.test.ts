@@ -117,6 +117,7 @@ describe("PostgreSQL faults against the spawned CLI", () => {
         const startedAt = Date.now();
         await expect(
           tryAcquireRunLock(`postgres://someone@127.0.0.1:${silent.port}/warehouse`, {
+            schema: "zephr",
             connectTimeoutMs: 200,
           }),
         ).rejects.toThrow(/timeout expired/);

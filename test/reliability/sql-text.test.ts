@@ -72,7 +72,7 @@ describe("SQL text comes only from the source code", () => {
   test("the scan finds the job's statements", () => {
     expect(statements.length).toBeGreaterThan(40);
     expect(
-      statements.some((s) => s.file === "src/db/sync-runs.ts" && s.text.includes("zephr.sync_runs")),
+      statements.some((s) => s.file === "src/db/sync-runs.ts" && s.text.includes("update sync_runs")),
     ).toBe(true);
   });
 

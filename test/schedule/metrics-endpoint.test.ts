@@ -126,7 +126,7 @@ describe("/healthz and /metrics", () => {
 
   test("/healthz answers 503 when the database is unreachable", async () => {
     const unreachable = createPool(
-      { databaseUrl: "postgres://postgres@127.0.0.1:9/nowhere" },
+      { databaseUrl: "postgres://postgres@127.0.0.1:9/nowhere", schema: "zephr" },
       () => undefined,
     );
     const broken = await startMetricsServer({

@@ -14,7 +14,7 @@ export async function createTemplateDatabase(adminUrl: string, template: string)
   const client = new pg.Client({ connectionString: replaceDatabaseInUrl(adminUrl, template) });
   await client.connect();
   try {
-    await migrateDatabase(client);
+    await migrateDatabase(client, "zephr");
   } finally {
     await client.end();
   }

@@ -9,7 +9,7 @@ export interface TestDatabase {
   /** Name of the database, unique to this test file's run. */
   readonly name: string;
   readonly databaseUrl: string;
-  /** A pool on the database; drop() ends it. */
+  /** A pool on the database, on schema zephr (the default ZEPHR_SCHEMA); drop() ends it. */
   readonly pool: pg.Pool;
   /** Ends the pool and drops the database, even while something is still connected. Idempotent. */
   readonly drop: () => Promise<void>;
@@ -26,7 +26,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     admin.query(`create database ${pg.escapeIdentifier(name)} template ${pg.escapeIdentifier(template)}`),
   );
   const databaseUrl = replaceDatabaseInUrl(adminUrl, name);
-  const pool = createPool({ databaseUrl, applicationName: "zephr-sync-test" }, (error) => {
+  const pool = createPool({ databaseUrl, schema: "zephr", applicationName: "zephr-sync-test" }, (error) => {
     console.error(`Idle connection to test database ${name} failed:`, error);
   });
   let dropping: Promise<void> | undefined;

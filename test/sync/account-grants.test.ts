@@ -100,7 +100,7 @@ describe("a grant listed under several users", () => {
     expect(outcome.counts).toMatchObject({ usersWritten: userCount, rejected: 0 });
     // No batch met a row it did not expect: nothing fell back to the staged upsert.
     expect(texts.filter((text) => text.includes("zephr_stage_"))).toEqual([]);
-    expect(texts.filter((text) => text.startsWith("copy zephr.user_grants"))).toHaveLength(3);
+    expect(texts.filter((text) => text.startsWith("copy user_grants"))).toHaveLength(3);
 
     const warehouse = await readWarehouse(fixture.db.pool);
     expect(warehouse).toEqual(expectedWarehouse(fixture.simulator.store));

@@ -35,8 +35,8 @@ describe("a first load (zephr.users empty when the run starts)", () => {
     expect(await readWarehouse(fixture.db.pool)).toEqual(expectedWarehouse(fixture.simulator.store));
     expect(outcome.counts.grantsWritten).toBeGreaterThan(0);
     expect(texts.filter((text) => text.includes("content_hash, 'hex'"))).toEqual([]);
-    expect(texts.filter((text) => text.startsWith("copy zephr.users"))).toHaveLength(5);
-    expect(texts.filter((text) => text.startsWith("copy zephr.user_grants"))).toHaveLength(5);
+    expect(texts.filter((text) => text.startsWith("copy users"))).toHaveLength(5);
+    expect(texts.filter((text) => text.startsWith("copy user_grants"))).toHaveLength(5);
     expect(texts.filter((text) => text.includes("zephr_stage_"))).toEqual([]);
 
     // The next run compares: it looks every batch up and writes nothing.

@@ -61,7 +61,7 @@ describe("the migration to grants per user", () => {
          ('g-none', $1::uuid, null, now() - interval '1 day', '{}')`,
       [alice, bob, admin],
     );
-    await migrateDatabase(client);
+    await migrateDatabase(client, "zephr");
   });
 
   afterAll(async () => {

@@ -62,6 +62,45 @@ describe("configuration", () => {
     );
   });
 
+  test("the warehouse schema is zephr unless ZEPHR_SCHEMA names another, for every command", () => {
+    expect(loadSyncConfig(complete).schema).toBe("zephr");
+    expect(loadDatabaseConfig({ DATABASE_URL: complete.DATABASE_URL }).schema).toBe("zephr");
+    expect(loadSyncConfig({ ...complete, ZEPHR_SCHEMA: " tenant_b " }).schema).toBe("tenant_b");
+    expect(loadDatabaseConfig({ DATABASE_URL: complete.DATABASE_URL, ZEPHR_SCHEMA: "_acme2" }).schema).toBe(
+      "_acme2",
+    );
+    expect(loadSyncConfig({ ...complete, ZEPHR_SCHEMA: "a".repeat(63) }).schema).toHaveLength(63);
+  });
+
+  test.each([
+    ["Tenant_B", /must be a lowercase schema name/],
+    ["tenant-b", /must be a lowercase schema name/],
+    ["2tenant", /must be a lowercase schema name/],
+    ['zephr"; drop schema zephr; --', /must be a lowercase schema name/],
+    ["a".repeat(64), /must be a lowercase schema name/],
+    ["public", /reserves or every database shares/],
+    ["pg_catalog", /reserves or every database shares/],
+    ["pg_tenant", /reserves or every database shares/],
+    ["information_schema", /reserves or every database shares/],
+  ])("ZEPHR_SCHEMA=%j is a configuration error naming the variable", (schema, reason) => {
+    for (const load of [
+      () => loadSyncConfig({ ...complete, ZEPHR_SCHEMA: schema }),
+      () => loadDatabaseConfig({ DATABASE_URL: complete.DATABASE_URL, ZEPHR_SCHEMA: schema }),
+    ]) {
+      const problems = problemsOf(load);
+      expect(problems).toHaveLength(1);
+      expect(problems[0]).toMatch(/^ZEPHR_SCHEMA=/);
+      expect(problems[0]).toMatch(reason);
+    }
+  });
+
+  test("an invalid ZEPHR_SCHEMA is listed with the other problems", () => {
+    const problems = problemsOf(() => loadSyncConfig({ ZEPHR_SCHEMA: "Bad-Name", ZEPHR_PAGE_SIZE: "0" }));
+    expect(problems.filter((problem) => problem.startsWith("ZEPHR_SCHEMA="))).toHaveLength(1);
+    expect(problems.join("\n")).toContain("ZEPHR_PAGE_SIZE");
+    expect(problems.join("\n")).toContain("DATABASE_URL");
+  });
+
   test("a base URL with credentials or a query is refused", () => {
     expect(
       problemsOf(() => loadSyncConfig({ ...complete, ZEPHR_BASE_URL: "https://u:p@x.test/?a=1" })).join(),
