@@ -17,7 +17,7 @@ export interface BatchRows {
  * account's grant, seen by each member) is a row of each of them, so a new user's grants cannot meet a
  * stored row and go in by COPY like the rest of it. (When grants were keyed by grant_id alone, such a
  * grant made the COPY fail; almost half the batches of a million-user first load met one.) A user lists
- * each grant id once (normalizeElement keeps the later of two).
+ * each grant id once (normalizeElement keeps one of identical repeats and rejects differing ones).
  */
 export async function toBatchRows(
   users: readonly NormalizedUser[],

@@ -226,11 +226,44 @@ class Checker {
       ),
       expiryState: this.optionalString(value.expiry_state, `${path}.expiry_state`),
       startsAt: this.optionalInstant(value.startTime, `${path}.startTime`, timeZone),
-      endsAt: this.optionalInstant(value.endTime, `${path}.endTime`, timeZone),
+      endsAt: this.endTime(value.endTime, `${path}.endTime`, timeZone),
       createdAt: this.optionalInstant(created, `${path}.createdAt`, timeZone),
       extra: pickExtra(value, grantUserId === null ? knownGrantKeys : knownGrantKeysWithUserId),
     };
+    // ISO UTC strings of one format compare as the instants do.
+    if (grant.startsAt !== null && grant.endsAt !== null && grant.startsAt > grant.endsAt) {
+      this.reasons.push(
+        `${path}.startTime ${describe(value.startTime)} is after its endTime ${describe(value.endTime)}`,
+      );
+    }
     return grant;
+  }
+
+  /** endTime: absent or null means indefinite; "" is no instant, and must not silently mean forever. */
+  private endTime(value: unknown, path: string, timeZone: string): string | null {
+    if (value !== "") return this.optionalInstant(value, path, timeZone);
+    this.reasons.push(`${path} is an empty string: an indefinite grant has no endTime, or null`);
+    return null;
+  }
+
+  /**
+   * Keeps one grant per id: a repeat identical to the first is the same grant listed twice (one row,
+   * nothing lost); one that differs leaves no way to tell which is true, and rejects the element.
+   */
+  addGrant(
+    grants: Map<string, { grant: NormalizedGrant; raw: unknown; index: number }>,
+    raw: unknown,
+    index: number,
+    grant: NormalizedGrant,
+  ): void {
+    const first = grants.get(grant.grantId);
+    if (first === undefined) {
+      grants.set(grant.grantId, { grant, raw, index });
+    } else if (stringifyJson(first.raw) !== stringifyJson(raw)) {
+      this.reasons.push(
+        `grants.results[${first.index}] and grants.results[${index}] have the same grantId ${describe(grant.grantId)} and differ`,
+      );
+    }
   }
 
   private grantId(grant: Json, path: string): string {
@@ -287,10 +320,10 @@ export function normalizeElement(
 
   const userId = check.userId(rawUser.user_id);
   const identifiers = check.optionalObject(rawUser.identifiers, "user.identifiers");
-  const grants = new Map<string, NormalizedGrant>();
+  const grants = new Map<string, { grant: NormalizedGrant; raw: unknown; index: number }>();
   check.grantList(element.grants).forEach((raw, index) => {
     const grant = check.grant(raw, `grants.results[${index}]`, timeZone);
-    if (grant !== undefined) grants.set(grant.grantId, grant);
+    if (grant !== undefined) check.addGrant(grants, raw, index, grant);
   });
   const seqNo = seqNoOf(element["seq-no"]);
   const elementExtra = pickExtra(element, knownElementKeys);
@@ -309,7 +342,7 @@ export function normalizeElement(
     seqNo,
     userExtra: pickExtra(rawUser, knownUserKeys),
     elementExtra,
-    grants: [...grants.values()],
+    grants: [...grants.values()].map((kept) => kept.grant),
     hasLossless: built.hasLossless,
   };
   if (check.reasons.length > 0) return reject(rawUser.user_id, check.reasons);

@@ -44,6 +44,24 @@ function zoneOffsetMs(timeZone: string, utcMs: number): number {
   return asUtc - Math.floor(utcMs / 1000) * 1000;
 }
 
+const dayMs = 86_400_000;
+
+/**
+ * The instant a wall time (`wallMs`: its fields read as UTC) of `timeZone` stands for, as PostgreSQL
+ * reads a zone-less time (`timestamp … at time zone`): a time that exists once is that instant; one a
+ * change of offset skips (`2024-03-10 02:30` in America/New_York) is read with the offset before the
+ * change (07:30Z, shown as 03:30 EDT); one it repeats (`2024-11-03 01:30`) is the later instant (EST,
+ * 06:30Z). In both cases the later of the two candidates, one per offset around the change.
+ */
+function resolveWallTime(timeZone: string, wallMs: number): number {
+  const before = zoneOffsetMs(timeZone, wallMs - dayMs);
+  const after = zoneOffsetMs(timeZone, wallMs + dayMs);
+  if (before === after) return wallMs - before; // no change of offset within a day: nearly always
+  const candidates = [wallMs - before, wallMs - after];
+  const valid = candidates.filter((utcMs, i) => zoneOffsetMs(timeZone, utcMs) === (i === 0 ? before : after));
+  return Math.max(...(valid.length > 0 ? valid : candidates));
+}
+
 /** Days in `month` (1-12) of `year` (proleptic Gregorian), by arithmetic: no Date per instant. */
 function daysInMonth(year: number, month: number): number {
   if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
@@ -115,10 +133,7 @@ export function parseInstant(text: string, timeZone: string): string | undefined
       utcMs -= sign * offsetMinutes * 60_000;
     }
   } else if (timeZone !== "UTC") {
-    // Two passes settle the offset across DST changes: guess with the offset at the wall time, then
-    // correct with the offset at the resulting instant.
-    const first = utcMs - zoneOffsetMs(timeZone, utcMs);
-    utcMs = utcMs - zoneOffsetMs(timeZone, first);
+    utcMs = resolveWallTime(timeZone, utcMs);
   }
   const result = new Date(utcMs);
   const resultYear = result.getUTCFullYear();

@@ -2,6 +2,7 @@ import { normalizeElement } from "../../src/sync/normalize-element.js";
 import { parseInstant } from "../../src/sync/parse-instant.js";
 import { LosslessNumber } from "../../src/json/lossless-number.js";
 import type { NormalizeOutcome } from "../../src/sync/normalized-user.js";
+import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const userId = "0435ed2d-1221-4de2-88c7-304dbaac8d42";
 
@@ -198,6 +199,47 @@ describe("normalizing an export element", () => {
     expect(reasons).toHaveLength(4);
   });
 
+  /** The documented element with its first grant edited. */
+  function withFirstGrant(
+    fields: Record<string, unknown>,
+    extra: readonly unknown[] = [],
+  ): Record<string, unknown> {
+    const element = documentedElement();
+    const results = (element.grants as { results: Record<string, unknown>[] }).results;
+    results[0] = { ...results[0], ...fields };
+    results.push(...(extra as Record<string, unknown>[]));
+    return element;
+  }
+
+  test("a grant that starts after it ends is rejected, one that starts as it ends is kept", () => {
+    expect(reasonsOf(normalize(withFirstGrant({ startTime: "2023-01-01 00:00:00" })))).toEqual([
+      'grants.results[0].startTime "2023-01-01 00:00:00" is after its endTime "2022-12-31 23:59:59"',
+    ]);
+    const same = normalize(withFirstGrant({ startTime: "2022-12-31 23:59:59" }));
+    expect(same.ok).toBe(true);
+  });
+
+  test('an endTime of "" is rejected, not read as an indefinite grant; null and absent are indefinite', () => {
+    expect(reasonsOf(normalize(withFirstGrant({ endTime: "" })))).toEqual([
+      "grants.results[0].endTime is an empty string: an indefinite grant has no endTime, or null",
+    ]);
+    for (const endTime of [null, undefined]) {
+      const outcome = normalize(withFirstGrant({ endTime }));
+      if (!outcome.ok) throw new Error(outcome.rejected.reasons.join("; "));
+      expect(outcome.user.grants[0]?.endsAt).toBeNull();
+    }
+  });
+
+  test("one grant id listed twice: kept once when both are the same, the element rejected when they differ", () => {
+    const first = (documentedElement().grants as { results: Record<string, unknown>[] }).results[0] ?? {};
+    const twice = normalize(withFirstGrant({}, [{ ...first }]));
+    if (!twice.ok) throw new Error(twice.rejected.reasons.join("; "));
+    expect(twice.user.grants.map((g) => g.grantId)).toEqual([first.grantId, "g-2"]);
+    expect(reasonsOf(normalize(withFirstGrant({}, [{ ...first, expiry_state: "expired" }])))).toEqual([
+      `grants.results[0] and grants.results[2] have the same grantId "${String(first.grantId)}" and differ`,
+    ]);
+  });
+
   test("a rejected element keeps its JSON text and the user_id it had", () => {
     const outcome = normalize({ user: { user_id: "nope" } });
     expect(outcome).toEqual({
@@ -243,6 +285,52 @@ describe("parsing Zephr instants", () => {
         expect(parseInstant(`${date}-${last} 12:00:00`, "UTC")).toBe(`${date}-${last}T12:00:00.000Z`);
         expect(parseInstant(`${date}-${last + 1}T12:00:00Z`, "UTC")).toBeUndefined();
       }
+    }
+  });
+
+  test("a wall time a change of offset skips or repeats resolves as PostgreSQL resolves it", async () => {
+    // Hard-coded too, so that the rule is plain: skipped times take the offset before the change
+    // (02:30 New York, which does not exist, is 03:30 EDT = 07:30Z), repeated ones the later instant.
+    expect(parseInstant("2024-03-10 02:30:00", "America/New_York")).toBe("2024-03-10T07:30:00.000Z");
+    expect(parseInstant("2024-11-03 01:30:00", "America/New_York")).toBe("2024-11-03T06:30:00.000Z");
+    const cases: [string, string][] = [];
+    for (const [zone, times] of [
+      [
+        "America/New_York",
+        [
+          "2024-03-10 01:59:59",
+          "2024-03-10 02:00:00",
+          "2024-03-10 02:30:00",
+          "2024-03-10 03:00:00",
+          "2024-11-03 00:59:59",
+          "2024-11-03 01:00:00",
+          "2024-11-03 01:30:00",
+          "2024-11-03 02:00:00",
+        ],
+      ],
+      ["Europe/London", ["2024-03-31 01:30:00", "2024-10-27 01:30:00", "2024-10-27 02:00:00"]],
+      ["Australia/Lord_Howe", ["2024-10-06 02:15:00", "2024-10-06 02:30:00", "2024-04-07 01:45:00"]],
+      ["Pacific/Apia", ["2011-12-30 12:00:00"]],
+      ["Asia/Kolkata", ["2024-03-10 02:30:00"]],
+    ] as const) {
+      for (const time of times) cases.push([zone, time]);
+    }
+    let db: TestDatabase | undefined;
+    try {
+      db = await createTestDatabase();
+      for (const [zone, time] of cases) {
+        const result = await db.pool.query<{ utc: string }>(
+          `select to_char(($1::timestamp at time zone $2::text) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as utc`,
+          [time, zone],
+        );
+        expect({ zone, time, utc: parseInstant(time, zone) }).toEqual({
+          zone,
+          time,
+          utc: result.rows[0]?.utc,
+        });
+      }
+    } finally {
+      await db?.drop();
     }
   });
 
