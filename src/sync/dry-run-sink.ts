@@ -5,10 +5,10 @@ import type { ScannedElement } from "../zephr/scanned-element.js";
 import type { ExportSink } from "./export-sink.js";
 import { findUnlistedUsers } from "./find-unlisted-users.js";
 import { toUserId } from "./is-uuid.js";
-import { normalizeElement } from "./normalize-element.js";
 import type { DryRunReport } from "./sync-request.js";
 import { UserBatch, type PendingElement } from "./user-batch.js";
 import { UserIdSet } from "./user-id-set.js";
+import { validateElement } from "./validate-element.js";
 
 /**
  * A dry run's tally: every element is hashed and compared with the warehouse (and validated unless
@@ -78,12 +78,8 @@ export class DryRunSink implements ExportSink {
   }
 
   private isValid(element: PendingElement): boolean {
-    const outcome = normalizeElement(
-      element.scanned.build(),
-      { grantTimezone: this.grantTimezone },
-      element.hash,
-    );
-    const rejectedId = outcome.ok ? undefined : toUserId(outcome.rejected.userId);
+    const outcome = validateElement(element.scanned, { grantTimezone: this.grantTimezone }, element.hash);
+    const rejectedId = outcome.ok ? undefined : toUserId(outcome.userId);
     if (rejectedId !== undefined) this.seen?.add(rejectedId);
     return outcome.ok;
   }

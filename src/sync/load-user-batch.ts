@@ -6,7 +6,8 @@ import { insertRejects } from "../db/sync-rejects.js";
 import { addRunCounts, type RunCounts } from "../db/sync-runs.js";
 import { findUserHashes, type StoredHash } from "../db/user-hashes.js";
 import type { NormalizedUser } from "./normalized-user.js";
-import { normalizeElement } from "./normalize-element.js";
+import { toRejectRow, type RejectRow } from "./reject-row.js";
+import { validateElement } from "./validate-element.js";
 import type { QueuedElement, UserBatch } from "./user-batch.js";
 import type { ListedUsers } from "./listed-users.js";
 import { isDatabaseFailure, isTransientDatabaseError, toDatabaseError } from "./database-errors.js";
@@ -37,7 +38,7 @@ interface SortedBatch {
   readonly changed: NormalizedUser[];
   /** Ids of changed users already in the warehouse: only their old attribute and grant rows can go. */
   readonly existing: Set<string>;
-  readonly rejects: { page: number; user_id: string | null; reason: string; element: string }[];
+  readonly rejects: RejectRow[];
 }
 
 /**
@@ -53,19 +54,15 @@ async function sortBatch(deps: LoadDeps, batch: UserBatch): Promise<SortedBatch>
   const rejected: { arrival: number; row: SortedBatch["rejects"][number] }[] = [];
   /** Validates an element into `changed` or the rejects; the user id a rejected one names, if any. */
   const validate = (element: QueuedElement): { valid: boolean; rejectedId?: string } => {
-    const outcome = normalizeElement(
-      element.scanned.build(),
-      { grantTimezone: deps.grantTimezone },
-      element.hash,
-    );
+    const outcome = validateElement(element.scanned, { grantTimezone: deps.grantTimezone }, element.hash);
     if (outcome.ok) {
       changed.push(outcome.user);
       return { valid: true };
     }
-    const { userId, reasons, element: text } = outcome.rejected;
+    const { userId, reasons } = outcome;
     rejected.push({
       arrival: element.arrival,
-      row: { page: element.page, user_id: userId, reason: reasons.join("; "), element: text },
+      row: toRejectRow(element.page, userId, reasons, element.scanned.json),
     });
     const rejectedId = toUserId(userId);
     return rejectedId === undefined ? { valid: false } : { valid: false, rejectedId };

@@ -6,8 +6,10 @@ import { toUserId } from "./is-uuid.js";
  * Bump when normalization changes meaning, so every user is rewritten once by the next run that lists it.
  * 3: grants keyed by (user_id, grant_id), the grant's own user_id in grant_user_id; users rewritten get
  * back the grants the old key had given to another user.
+ * 4: numbers keep their text wherever a double would not print it back (`0.12345678901234567890123`,
+ * `1.50`), in the hashed text and in every jsonb column; users stored with rounded numbers are rewritten.
  */
-export const normalizationVersion = 3;
+export const normalizationVersion = 4;
 
 /**
  * The content hash of an element as received (with the normalization version and grant zone, which

@@ -1,10 +1,10 @@
-import { StringDecoder } from "node:string_decoder";
 import { SyncError, describeError } from "../errors.js";
 import { ElementScanner } from "./element-scanner.js";
 import { JsonTokenizer } from "./json-tokenizer.js";
 import { JsonValueBuilder, type JsonToken } from "./json-value-builder.js";
 import { maxElementDepth } from "./max-element-depth.js";
 import type { ScannedElement } from "./scanned-element.js";
+import { Utf8ChunkDecoder, type DecodedChunk } from "./utf8-chunk-decoder.js";
 
 /** `links.next` as the envelope gave it: a URL (absolute or relative), a page number, or both. */
 export interface NextLink {
@@ -54,7 +54,7 @@ type State =
  */
 export class ExportBodyParser {
   private readonly tokenizer = new JsonTokenizer();
-  private readonly decoder = new StringDecoder("utf8");
+  private readonly decoder = new Utf8ChunkDecoder();
   private state: State = "start";
   private kind: "array" | "object" | undefined;
   /** Depth of nested arrays we are flattening inside the bare array or `results` (1 = the list itself). */
@@ -73,12 +73,41 @@ export class ExportBodyParser {
   /** Feeds a chunk of the body; returns the elements completed by it. */
   write(chunk: Buffer): ScannedElement[] {
     this.bytes += chunk.length;
-    let text = this.decoder.write(chunk);
+    return this.feedDecoded(this.decoder.write(chunk));
+  }
+
+  /**
+   * Feeds decoded text; where bytes were not UTF-8, the text before them first, so that the state
+   * machine knows whose they are: an element's (rejected with the path) or the envelope's (fatal).
+   */
+  private feedDecoded({ text, invalid }: DecodedChunk, last = false): ScannedElement[] {
+    let from = 0;
     if (this.atStart && text.length > 0) {
       this.atStart = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      if (text.charCodeAt(0) === 0xfeff) from = 1;
     }
-    return this.feed(text);
+    if (invalid.length === 0) return this.feed(from === 0 ? text : text.slice(from), last);
+    const out: ScannedElement[] = [];
+    for (const run of invalid) {
+      if (run.at > from) out.push(...this.feed(text.slice(from, run.at)));
+      from = Math.max(from, run.at);
+      this.noteInvalidUtf8(run);
+    }
+    out.push(...this.feed(text.slice(from), last));
+    return out;
+  }
+
+  private noteInvalidUtf8(run: DecodedChunk["invalid"][number]): void {
+    // Between elements, the bytes are in the string that comes next: a scalar element.
+    if (this.state === "element" || this.state === "array") {
+      this.scanner.noteInvalidUtf8(run);
+      return;
+    }
+    throw new SyncError(
+      "EXPORT_MALFORMED",
+      `The export body has bytes that are not valid UTF-8 outside any element (${run.hex} at byte ` +
+        `${run.offset}): Zephr must send the export as UTF-8 JSON.`,
+    );
   }
 
   /** Ends the body; throws EXPORT_MALFORMED when it was not one complete export document. */
@@ -89,7 +118,7 @@ export class ExportBodyParser {
         "Zephr answered with an empty body instead of the export JSON.",
       );
     }
-    const elements = this.feed(this.decoder.end(), true);
+    const elements = this.feedDecoded(this.decoder.end(), true);
     if (this.state === "start") {
       throw new SyncError(
         "EXPORT_MALFORMED",

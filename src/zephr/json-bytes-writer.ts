@@ -74,6 +74,11 @@ export class JsonBytesWriter {
     this.end = at;
   }
 
+  /** What is written of the text in progress, as a view of its slab (valid until the next write). */
+  pending(): Buffer {
+    return this.slab.subarray(this.start, this.end);
+  }
+
   /** The text written since the previous call, as a view of its slab; the next text starts after it. */
   finish(): Buffer {
     const text = this.slab.subarray(this.start, this.end);

@@ -22,12 +22,17 @@ export class ScannedElement {
     readonly hasLossless: boolean,
     /** Some value in it is nested deeper than maxElementDepth (the tooDeep marker once built). */
     readonly hasTooDeep: boolean,
+    /**
+     * Reasons to reject it that its built value cannot show (a key repeated in one object, bytes that
+     * were not UTF-8 and are U+FFFD in the text); undefined when there are none.
+     */
+    readonly problems?: readonly string[],
   ) {}
 
   /**
    * Compact JSON of the element: keys in the order received, strings as JSON.stringify writes them,
-   * numbers as a JS number prints them (`1.50` → `1.5`, `-0` → `0`) except those a number cannot hold,
-   * which keep their text. That is `stringifyJson(build().value, hasLossless)`, so hashes of either
+   * numbers as received (as a JS number prints them, or else kept as LosslessNumber text). That is
+   * `stringifyJson(build().value, hasLossless)`, so hashes of either
    * agree (stored hashes stay valid), except where stringifyJson follows the object rather than the
    * text: integer-like keys (V8 puts them first), repeated keys (one remains) and values nested too deep
    * (omitted, or null in arrays), all of which the text keeps as received.
@@ -39,8 +44,7 @@ export class ScannedElement {
   /**
    * The element as a JS value, exactly as the export reader builds it from the tokens (LosslessNumber,
    * the tooDeep marker). Built anew on each call: with JSON.parse when no number or depth needs more.
-   * The rebuilt value follows the text, so `-0` comes back as 0 and, in an element with a lossless
-   * number, `1e20` as the LosslessNumber 100000000000000000000: the same JSON either way.
+   * The rebuilt value follows the text: the same JSON either way.
    */
   build(): BuiltValue {
     const text = this.text;

@@ -1,5 +1,6 @@
 import { gzipSync } from "node:zlib";
 import { findRun } from "../../src/db/sync-runs.js";
+import { maxRejectElementBytes } from "../../src/sync/reject-row.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { SeededRandom, SimulatorStore, generateUser } from "../../src/simulator/index.js";
 import { captureSqlTexts, type SqlCapture } from "../support/capture-sql.js";
@@ -74,6 +75,21 @@ const grant = (fields: Record<string, unknown>) => ({
   ...fields,
 });
 const json = (value: unknown) => JSON.stringify(value);
+
+interface RejectRowRead {
+  readonly user_id: string | null;
+  readonly element: string;
+  readonly element_truncated: boolean;
+  readonly element_bytes: number;
+}
+async function rejectRows(fixture: Pick<SyncFixture, "db">, runId: string): Promise<RejectRowRead[]> {
+  const result = await fixture.db.pool.query<RejectRowRead>(
+    `select user_id, element, element_truncated, element_bytes
+       from zephr.sync_rejects where run_id = $1::bigint order by reject_id`,
+    [runId],
+  );
+  return result.rows;
+}
 const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern) as unknown;
 const bom = "\ufeff";
 /** Strings an attacker would try as SQL; each carries the canary the SQL-text check looks for. */
@@ -138,6 +154,35 @@ const duplicateGrantUser = valid([
   ["grants", "results"],
   [duplicateGrantId, { ...duplicateGrantId, expiry_state: "expired" }],
 ]);
+const identicalGrant = grant({});
+const identicalGrantUser = valid([
+  ["grants", "results"],
+  [identicalGrant, { ...identicalGrant }],
+]);
+const genuineReplacementUser = valid([["user", "attributes", "city"], "K\ufffdln"]);
+const decimalUser = valid([["grants", "results"], [grant({ price: "__PRICE__" })]]);
+const decimalUserBody = json(
+  setPath(
+    setPath(
+      setPath(decimalUser, ["user", "attributes", "ratio"], "__RATIO__"),
+      ["user", "attributes", "big"],
+      "__BIG__",
+    ),
+    ["seq-no"],
+    "__SEQ__",
+  ),
+)
+  .replace('"__RATIO__"', "0.12345678901234567890123")
+  .replace('"__BIG__"', "12345678901234567890.5")
+  .replace('"__SEQ__"', "12345678901234567890.5")
+  .replace('"__PRICE__"', "19.990");
+const duplicateUserIdUser = valid();
+const deepReject = valid();
+const deepRejectText = deeplyNested(deepReject, 500);
+const oversizedReject = valid(
+  [["user", "user_id"], "nope"],
+  [["user", "attributes", "essay"], "é".repeat(200_000)],
+);
 const upperCaseUser = valid();
 const nestedA = valid();
 const nestedB = valid();
@@ -532,12 +577,40 @@ const elementCases: ElementCase[] = [
     loaded: [grantsArrayUser],
   },
   {
-    name: "one grant id twice in a user: the later wins",
+    name: "one grant id twice in a user, differing: the element is rejected (which one is true is unknown)",
     elements: [duplicateGrantUser],
+    rejects: [/^grants\.results\[0\] and grants\.results\[1\] have the same grantId "grant-\d+" and differ$/],
+  },
+  {
+    name: "one grant id twice in a user, identical: one grant row (nothing is lost)",
+    elements: [identicalGrantUser],
     rejects: [],
-    loaded: [
-      setPath(duplicateGrantUser, ["grants", "results"], [{ ...duplicateGrantId, expiry_state: "expired" }]),
+    loaded: [setPath(identicalGrantUser, ["grants", "results"], [identicalGrant])],
+  },
+  {
+    name: "a grant whose startTime is after its endTime is rejected",
+    elements: [
+      valid([
+        ["grants", "results"],
+        [grant({ startTime: "2023-01-01 00:00:00", endTime: "2022-12-31 23:59:59" })],
+      ]),
     ],
+    rejects: [
+      /^grants\.results\[0\]\.startTime "2023-01-01 00:00:00" is after its endTime "2022-12-31 23:59:59"$/,
+    ],
+  },
+  {
+    name: 'an endTime of "" is rejected, not stored as an indefinite grant',
+    elements: [valid([["grants", "results"], [grant({ endTime: "" })]])],
+    rejects: [
+      /^grants\.results\[0\]\.endTime is an empty string: an indefinite grant has no endTime, or null$/,
+    ],
+  },
+  {
+    name: "a genuine U+FFFD sent as valid UTF-8 is loaded",
+    elements: [genuineReplacementUser],
+    rejects: [],
+    loaded: [genuineReplacementUser],
   },
   {
     name: "one grant id under two users: each of them holds it",
@@ -596,12 +669,46 @@ const bodyCases: BodyCase[] = [
     loaded: [twiceUserLater],
   },
   {
-    name: "a duplicate key in an element: the later value wins, as in JSON.parse",
+    name: "a duplicate key in an element is rejected (which value counts is ambiguous), kept with both",
     body:
       json(duplicateKeyUser)
         .replace(/^\{/, `{"user":${json({ user_id: "not-even-a-uuid" })},`)
         .replace(/^/, "[") + "]",
-    loaded: [duplicateKeyUser],
+    rejects: [/^element has the key "user" more than once$/],
+    check: async (fixture, runId) => {
+      const rows = await rejectRows(fixture, runId);
+      expect(rows.map((r) => r.element)).toEqual([
+        json(duplicateKeyUser).replace(/^\{/, `{"user":${json({ user_id: "not-even-a-uuid" })},`),
+      ]);
+    },
+  },
+  {
+    name: "user_id twice with different values is rejected, not the last one loaded",
+    body: `[${json(duplicateUserIdUser).replace(
+      `"user_id":"${userIdOf(duplicateUserIdUser)}"`,
+      `"user_id":"0435ed2d-1221-4de2-88c7-304dbaac8d42","user_id":"${userIdOf(duplicateUserIdUser)}"`,
+    )}]`,
+    rejects: [/^element\.user has the key "user_id" more than once$/],
+  },
+  {
+    name: "long decimals keep every digit in every jsonb column and in seq_no",
+    body: `[${decimalUserBody}]`,
+    loaded: [decimalUser],
+    compareIdsOnly: true,
+    check: async (fixture) => {
+      const id = userIdOf(decimalUser);
+      expect(await attributeText(fixture, id, "ratio")).toBe("0.12345678901234567890123");
+      expect(await attributeText(fixture, id, "big")).toBe("12345678901234567890.5");
+      const result = await fixture.db.pool.query<{ seq_no: string; ratio: string; price: string }>(
+        `select u.seq_no::text as seq_no, (u.attributes -> 'ratio')::text as ratio,
+                (select (g.grant_extra -> 'price')::text from zephr.user_grants g where g.user_id = u.user_id) as price
+           from zephr.users u where u.user_id = $1::uuid`,
+        [id],
+      );
+      expect(result.rows).toEqual([
+        { seq_no: "12345678901234567890.5", ratio: "0.12345678901234567890123", price: "19.990" },
+      ]);
+    },
   },
   {
     name: "a seq-no beyond 2^53 keeps every digit",
@@ -636,18 +743,77 @@ const bodyCases: BodyCase[] = [
       expect(result.rows).toEqual([{ huge: true, tiny: true }]);
     },
   },
+  (() => {
+    const text = json(
+      setPath(
+        setPath(utf8User, ["user", "attributes", "city"], "__CITY__"),
+        ["user", "identifiers", "email_address"],
+        "__EMAIL__",
+      ),
+    );
+    // The strings as bytes: "K", FF FE, "ln" and C3 28, "@example.com".
+    const strings: Record<string, Buffer> = {
+      __CITY__: Buffer.concat([Buffer.from('"K'), Buffer.from([0xff, 0xfe]), Buffer.from('ln"')]),
+      __EMAIL__: Buffer.concat([Buffer.from('"'), Buffer.from([0xc3, 0x28]), Buffer.from('@example.com"')]),
+    };
+    const parts = text.split(/"(__CITY__|__EMAIL__)"/);
+    return {
+      name: "bytes that are not UTF-8 reject their element with the path; the rest of the page loads",
+      body: Buffer.concat([
+        Buffer.from(`[${json(nestedA)},`),
+        ...parts.map((part, i) => (i % 2 === 1 ? (strings[part] ?? Buffer.alloc(0)) : Buffer.from(part))),
+        Buffer.from("]"),
+      ]),
+      loaded: [nestedA],
+      rejects: [
+        /^element\.user\.identifiers\.email_address has bytes that are not valid UTF-8 \(C3 at byte \d+ of the page, and 2 more runs of such bytes\)$/,
+      ],
+      check: async (fixture: SyncFixture, runId: string) => {
+        const [row] = await rejectRows(fixture, runId);
+        expect(row?.user_id).toBe(userIdOf(utf8User));
+        expect(row?.element).toContain('"K\ufffd\ufffdln"');
+        expect(row?.element).toContain('"\ufffd(@example.com"');
+      },
+    };
+  })(),
   {
-    name: "invalid UTF-8 bytes are replaced (U+FFFD), as any JSON decoder does; the user loads",
+    name: "bytes that are not UTF-8 in the envelope fail the page",
     body: Buffer.concat([
-      Buffer.from(
-        `[${json(setPath(utf8User, ["user", "attributes", "city"], "__CITY__")).split('"__CITY__"')[0]}"K`,
-      ),
-      Buffer.from([0xc3, 0x28, 0xff]),
-      Buffer.from(
-        `ln"${json(setPath(utf8User, ["user", "attributes", "city"], "__CITY__")).split('"__CITY__"')[1]}]`,
-      ),
+      Buffer.from(`{"results":[${json(nestedA)}],"meta":{"note":"`),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}}'),
     ]),
-    loaded: [setPath(utf8User, ["user", "attributes", "city"], "K\ufffd(\ufffdln")],
+    malformed: /^The export body has bytes that are not valid UTF-8 outside any element \(C3 at byte \d+\)/,
+  },
+  {
+    name: "a rejected element 500 levels deep is kept whole, as received",
+    body: `[${deepRejectText}]`,
+    rejects: [/^element\.user\.attributes\.deep(\[0\])+ is nested deeper than 64 levels$/],
+    check: async (fixture, runId) => {
+      const rows = await rejectRows(fixture, runId);
+      expect(rows).toEqual([
+        {
+          user_id: userIdOf(deepReject),
+          element: deepRejectText,
+          element_truncated: false,
+          element_bytes: Buffer.byteLength(deepRejectText),
+        },
+      ]);
+    },
+  },
+  {
+    name: "a rejected element beyond the size cap is cut at a character and marked truncated",
+    body: `[${json(oversizedReject)}]`,
+    rejects: [/user\.user_id is not a UUID: "nope"/],
+    check: async (fixture, runId) => {
+      const [row] = await rejectRows(fixture, runId);
+      const sent = json(oversizedReject);
+      expect(row?.element_truncated).toBe(true);
+      expect(row?.element_bytes).toBe(Buffer.byteLength(sent));
+      expect(Buffer.byteLength(row?.element ?? "")).toBeGreaterThan(maxRejectElementBytes - 2);
+      expect(Buffer.byteLength(row?.element ?? "")).toBeLessThanOrEqual(maxRejectElementBytes);
+      expect(sent.startsWith(row?.element ?? "-")).toBe(true);
+    },
   },
   {
     name: "nesting 20,000 levels deep is rejected without exhausting the stack",
@@ -703,7 +869,7 @@ const bodyCases: BodyCase[] = [
   {
     name: "UTF-16 with a byte order mark",
     body: Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(json([nestedA]), "utf16le")]),
-    malformed: /not valid JSON|neither an array nor an object/,
+    malformed: /not valid UTF-8 outside any element \(FF at byte 0\)/,
   },
   {
     name: "gzip bytes without Content-Encoding",

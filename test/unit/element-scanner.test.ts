@@ -142,22 +142,59 @@ describe("the element scanner", () => {
     );
   });
 
-  test("keeps integers beyond 2^53 and numbers beyond a double exactly when built", () => {
-    const [scanned] = scan(['{"n":12345678901234567890,"big":1e400,"f":1.50}'], 7);
+  test("keeps integers beyond 2^53, numbers beyond a double and long decimals exactly when built", () => {
+    const source =
+      '{"n":12345678901234567890,"big":1e400,"f":1.50,"d":0.12345678901234567890123,"m":12345678901234567890.5,"s":1.5}';
+    const [scanned] = scan([source], 7);
     expect(scanned?.hasLossless).toBe(true);
-    expect(scanned?.text).toBe('{"n":12345678901234567890,"big":1e400,"f":1.5}');
+    expect(scanned?.text).toBe(source);
     expect(scanned?.build().value).toStrictEqual({
       n: new LosslessNumber("12345678901234567890"),
       big: new LosslessNumber("1e400"),
-      f: 1.5,
+      f: new LosslessNumber("1.50"),
+      d: new LosslessNumber("0.12345678901234567890123"),
+      m: new LosslessNumber("12345678901234567890.5"),
+      s: 1.5,
+    });
+    expect(stringifyJson(scanned?.build().value)).toBe(source);
+  });
+
+  test("keeps -0 as written (a number would print 0), so the text and the built value agree", () => {
+    const [scanned] = scan(['{"z":-0,"y":-0.0}'], 3);
+    expect(scanned?.text).toBe('{"z":-0,"y":-0.0}');
+    expect(scanned?.text).toBe(stringifyJson(buildAsBefore('{"z":-0,"y":-0.0}').value));
+    expect(scanned?.build().value).toStrictEqual({
+      z: new LosslessNumber("-0"),
+      y: new LosslessNumber("-0.0"),
     });
   });
 
-  test("writes -0 as 0, as stringifyJson did, so it is built as 0 (the same JSON)", () => {
-    const [scanned] = scan(['{"z":-0,"y":-0.0}'], 3);
-    expect(scanned?.text).toBe('{"z":0,"y":0}');
-    expect(scanned?.text).toBe(stringifyJson(buildAsBefore('{"z":-0,"y":-0.0}').value));
-    expect(scanned?.build().value).toStrictEqual({ z: 0, y: 0 });
+  test.each([
+    ['{"a":1,"a":2}', ['element has the key "a" more than once']],
+    [
+      '{"user":{"user_id":"a","x":[{"k":1,"k":1}],"user_id":"b"}}',
+      [
+        'element.user.x[0] has the key "k" more than once',
+        'element.user has the key "user_id" more than once',
+      ],
+    ],
+    ['{"user":{"user_id":"a","user_id":"a"}}', ['element.user has the key "user_id" more than once']],
+  ])("notes a key repeated in one object, with the object's path: %s", (source, reasons) => {
+    for (const chunkBytes of [1, 5, 4096]) {
+      const [scanned] = scan([source], chunkBytes);
+      expect(scanned?.problems).toEqual(reasons);
+      expect(scanned?.text).toBe(source);
+    }
+  });
+
+  test("notes repeated keys among thousands, and none where keys only repeat in different objects", () => {
+    const many = Array.from({ length: 3000 }, (_, i) => `"k${i}":${i}`).join(",");
+    const [repeated, distinct] = scan(
+      [`{"o":{${many},"k2999":0}}`, `{"o":{${many}},"p":{${many}},"q":[{"a":1},{"a":1}]}`],
+      65_536,
+    );
+    expect(repeated?.problems).toEqual(['element.o has the key "k2999" more than once']);
+    expect(distinct?.problems).toBeUndefined();
   });
 
   test("keeps what is nested too deep in its text, and builds it as the tooDeep marker as before", () => {

@@ -86,16 +86,93 @@ describe("the export body parser", () => {
     ]);
   });
 
-  test("skips a byte-order mark and tolerates invalid UTF-8 without failing", () => {
-    const body = Buffer.concat([
-      Buffer.from([0xef, 0xbb, 0xbf]),
-      Buffer.from('[{"x":"'),
-      Buffer.from([0xff]),
-      Buffer.from('"}]'),
-    ]);
+  /** Every element's text and problems, the body (pieces of bytes) fed in chunks of `chunkBytes`. */
+  function scanBytes(pieces: readonly (string | number[])[], chunkBytes: number) {
+    const body = Buffer.concat(pieces.map((p) => (typeof p === "string" ? Buffer.from(p) : Buffer.from(p))));
+    const parser = new ExportBodyParser();
+    const scanned = [];
+    for (let i = 0; i < body.length; i += chunkBytes)
+      scanned.push(...parser.write(body.subarray(i, i + chunkBytes)));
+    scanned.push(...parser.end().elements);
+    return scanned.map((e) => ({ text: e.text, problems: e.problems }));
+  }
+
+  test("skips a byte-order mark", () => {
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('[{"x":"y"}]')]);
     const parser = new ExportBodyParser();
     const elements = [...parser.write(body), ...parser.end().elements].map((e) => e.build().value);
-    expect(elements).toEqual([{ x: "\ufffd" }]);
+    expect(elements).toEqual([{ x: "y" }]);
+  });
+
+  test.each([1, 2, 3, 5, 4096])(
+    "notes bytes that are not UTF-8 on the element and the path they are in, in %i-byte chunks",
+    (chunkBytes) => {
+      const offsetOfFF = '[{"ok":"é"},{"user":{"attributes":{"a":"x'.length + 1; // é is two bytes
+      expect(
+        scanBytes(
+          [
+            '[{"ok":"é"},{"user":{"attributes":{"a":"x',
+            [0xff, 0xfe],
+            '"},"identifiers":{"email_address":"',
+            [0xc3, 0x28],
+            '@example.com"}}},"',
+            [0xe2, 0x82],
+            '",{"',
+            [0xf0, 0x9f, 0xa6],
+            'k":[1,"',
+            [0x80],
+            '"]},"� genuine"]',
+          ],
+          chunkBytes,
+        ),
+      ).toEqual([
+        { text: '{"ok":"é"}', problems: undefined },
+        {
+          text: '{"user":{"attributes":{"a":"x��"},"identifiers":{"email_address":"�(@example.com"}}}',
+          problems: [
+            `element.user.attributes.a has bytes that are not valid UTF-8 (FF at byte ${offsetOfFF} of the page, and 2 more runs of such bytes)`,
+          ],
+        },
+        {
+          text: '"�"',
+          problems: [
+            expect.stringMatching(
+              /^element has bytes that are not valid UTF-8 \(E2 82 at byte \d+ of the page\)$/,
+            ),
+          ],
+        },
+        {
+          text: '{"�k":[1,"�"]}',
+          problems: [
+            expect.stringMatching(
+              /^a key in element has bytes that are not valid UTF-8 \(F0 9F A6 at byte \d+ of the page, and 1 more run of such bytes\)$/,
+            ),
+          ],
+        },
+        { text: '"� genuine"', problems: undefined },
+      ]);
+    },
+  );
+
+  test.each([
+    ["a key of the envelope", ['{"res', [0xff], 'ults":[]}']],
+    ["meta", ['{"results":[],"meta":{"note":"', [0xc3, 0x28], '"}}']],
+    ["an error message", ['{"message":"', [0xfe], '"}']],
+    ["the body's end", ['[{"a":1}]', [0xe2]]],
+  ] as const)("fails the page as EXPORT_MALFORMED for bytes not UTF-8 in %s", (_name, pieces) => {
+    for (const chunkBytes of [1, 4096]) {
+      let error: unknown;
+      try {
+        scanBytes(pieces as readonly (string | number[])[], chunkBytes);
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(SyncError);
+      expect((error as SyncError).code).toBe("EXPORT_MALFORMED");
+      expect((error as SyncError).message).toMatch(
+        /not valid UTF-8 outside any element \([0-9A-F ]+ at byte \d+\)|not valid JSON/,
+      );
+    }
   });
 
   test("treats __proto__ as an ordinary key", () => {
