@@ -44,8 +44,6 @@ export async function countLiveUsers(client: Pool | PoolClient): Promise<number>
 
 /** Whether users holds no row at all, deleted users included. */
 export async function holdsNoUser(client: Pool | PoolClient): Promise<boolean> {
-  const result = await client.query<{ empty: boolean }>(
-    `select not exists (select from users) as empty`,
-  );
+  const result = await client.query<{ empty: boolean }>(`select not exists (select from users) as empty`);
   return result.rows[0]?.empty ?? false;
 }

@@ -85,10 +85,10 @@ export async function insertRun(
 
 /** Records Zephr's clock at the start of the export (the future watermark). */
 export async function setRunExportStartedAt(pool: Pool, runId: string, exportStartedAt: Date): Promise<void> {
-  await pool.query(
-    `update sync_runs set export_started_at = $2::timestamptz where run_id = $1::bigint`,
-    [runId, exportStartedAt],
-  );
+  await pool.query(`update sync_runs set export_started_at = $2::timestamptz where run_id = $1::bigint`, [
+    runId,
+    exportStartedAt,
+  ]);
 }
 
 /** Records the total the export's envelope stated (meta.count), once a page stated one. */
@@ -214,18 +214,14 @@ export async function listRecentRuns(pool: Pool, limit: number): Promise<RunRow[
 
 /** One run by id, or undefined. */
 export async function findRun(pool: Pool, runId: string): Promise<RunRow | undefined> {
-  const result = await pool.query<RunRecord>(`select * from sync_runs where run_id = $1::bigint`, [
-    runId,
-  ]);
+  const result = await pool.query<RunRecord>(`select * from sync_runs where run_id = $1::bigint`, [runId]);
   const record = result.rows[0];
   return record === undefined ? undefined : toRunRow(record);
 }
 
 /** How many runs the warehouse has recorded (0 for a fresh one, or one not migrated yet). */
 export async function countSyncRuns(pool: Pool): Promise<number> {
-  const exists = await pool.query<{ found: boolean }>(
-    `select to_regclass('sync_runs') is not null as found`,
-  );
+  const exists = await pool.query<{ found: boolean }>(`select to_regclass('sync_runs') is not null as found`);
   if (exists.rows[0]?.found !== true) return 0;
   const result = await pool.query<{ runs: string }>(`select count(*) as runs from sync_runs`);
   return Number(result.rows[0]?.runs ?? 0);
