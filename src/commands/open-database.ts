@@ -119,7 +119,7 @@ export async function applyMigrations(
   }
   // A refused privilege: what this role may do explains it (read on a connection of its own).
   const access = isPrivilegeFailure(failure)
-    ? await findSchemaAccess(pool, "zephr").catch(() => undefined)
+    ? await findSchemaAccess(pool, config.schema).catch(() => undefined)
     : undefined;
-  throw describeMigrationFailure(failure, "zephr", access);
+  throw describeMigrationFailure(failure, config.schema, access);
 }
