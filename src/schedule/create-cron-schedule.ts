@@ -1,11 +1,12 @@
 import { Cron, type CronOptions } from "croner";
 
 /**
- * How this project reads every cron expression, for firing (start-cron-triggers.ts), for the previous and
- * next fire times (catch-up, logs) and for validation (config), so the three cannot disagree:
+ * How this project reads every cron expression, for deciding when a job is due (start-cron-triggers.ts,
+ * whose node-cron clock asks at each tick), for the previous and next fire times (catch-up, logs) and for
+ * validation (config), so the three cannot disagree:
  * - 5 fields, or 6 with seconds first (croner's 7th field, the year, is refused: it is not in the contract);
- * - day-of-month AND day-of-week when both are restricted (`0 0 1 * 1`: a Monday the 1st), as node-cron,
- *   the scheduler before croner, read them (Vixie cron would read OR);
+ * - day-of-month AND day-of-week when both are restricted (`0 0 1 * 1`: a Monday the 1st), as node-cron's
+ *   own matching reads them (Vixie cron would read OR);
  * - in `timezone`, with croner's DST rules (those of Vixie cron): an expression with one value in each of
  *   second, minute and hour fires once on the day clocks go back (at the first of the repeated times) and,
  *   on the day they go forward, at the first valid time after the gap when its time falls in it; any other
@@ -19,6 +20,8 @@ export function readCronOptions(timezone: string): CronOptions {
 export interface CronSchedule {
   readonly expression: string;
   readonly timezone: string;
+  /** Whether the expression has a seconds field (6 fields), so it may fire between whole minutes. */
+  readonly hasSeconds: boolean;
   /** The latest fire time at or before `atOrBeforeMs` (ms since the epoch); undefined when it never fired. */
   findPreviousFireAt(atOrBeforeMs: number): Date | undefined;
   /** The first fire time strictly after `afterMs` (ms since the epoch); undefined when it never fires. */
@@ -32,6 +35,7 @@ export function createCronSchedule(expression: string, timezone: string): CronSc
   return Object.freeze({
     expression,
     timezone,
+    hasSeconds: expression.trim().split(/\s+/).length === 6,
     // croner's previous run is strictly before its reference, to the millisecond: one ms later makes
     // `atOrBeforeMs` itself count when it is a fire time.
     findPreviousFireAt: (atOrBeforeMs: number) => cron.previousRuns(1, new Date(atOrBeforeMs + 1))[0],
