@@ -60,8 +60,9 @@ export interface Scheduler {
 }
 
 /**
- * The scheduling engine, free of timers: ticks come from outside (croner in the CLI, a test calling
- * `tick` directly) and the clock is injected, so every decision can be tested without waiting.
+ * The scheduling engine, free of timers: ticks come from outside (startCronTriggers' node-cron clock in the
+ * CLI, a test calling `tick` directly) and the clock is injected, so every decision can be tested without
+ * waiting.
  */
 export function createScheduler(deps: SchedulerDeps, jobs: readonly JobDefinition[]): Scheduler {
   const { logger } = deps;
