@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import pg from "pg";
 import { loadSyncConfig } from "../../src/config.js";
+import { createPool } from "../../src/db/pool.js";
 import { findFreePort } from "../../src/embedded/find-free-port.js";
 import { createLogger } from "../../src/logger.js";
 import { runSync } from "../../src/sync/run-sync.js";
@@ -129,7 +130,7 @@ describe("secrets never leak", () => {
     });
     const logger = createLogger("trace", sink);
     const config = loadSyncConfig(fixtureEnv(f.role.databaseUrl, f.simulator.url, { LOG_LEVEL: "trace" }));
-    const pool = new pg.Pool({ connectionString: f.role.databaseUrl });
+    const pool = createPool({ databaseUrl: f.role.databaseUrl, schema: config.schema }, () => undefined);
     try {
       const deps = { config, pool, logger, now: Date.now, sleep: () => Promise.resolve() };
       const good = await runSync(deps, { kind: "full" });
