@@ -18,7 +18,10 @@ ENV METRICS_HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
-COPY --from=build /app/dist ./dist
+# What ships: the CLI and its jobs. dist/tools (simulator, demo, embedded PostgreSQL) and dist/bench are
+# development tools and stay out of the image.
+COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/jobs ./dist/jobs
 COPY migrations ./migrations
 USER node
 ENTRYPOINT ["node", "dist/src/cli.js"]

@@ -1,4 +1,4 @@
-import type { SimulatorStore } from "../src/simulator/index.js";
+import type { SimulatorStore } from "../tools/simulator/index.js";
 
 /** What was changed in the simulator, hence exactly what the incremental run should write. */
 export interface IncrementalChanges {

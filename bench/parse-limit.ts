@@ -3,8 +3,8 @@ import { parseArgs } from "node:util";
 import { none } from "stream-chain/core";
 import { jsonParser } from "stream-json/core/parser.js";
 import { loadSyncConfig } from "../src/config.js";
-import { buildExportQuery, userExportPath } from "../src/zephr/export-query.js";
-import { createZephrAgent, openSignedGet } from "../src/zephr/open-export-page.js";
+import { buildExportQuery, userExportPath } from "../src/zephr/export/export-query.js";
+import { createZephrAgent, openSignedGet } from "../src/zephr/http/open-export-page.js";
 
 /**
  * The parse limit, run as a child process with the same environment as `zephr-sync run --full`: fetches

@@ -6,7 +6,7 @@ import { loadSyncConfig } from "../src/config.js";
 import { countTableRows } from "../src/db/table-counts.js";
 import { listRecentRuns } from "../src/db/sync-runs.js";
 import { findPackageRoot } from "../src/package-root.js";
-import { startZephrSimulator, type ZephrSimulator } from "../src/simulator/index.js";
+import { startZephrSimulator, type ZephrSimulator } from "../tools/simulator/index.js";
 import { applyIncrementalChanges } from "./apply-incremental-changes.js";
 import type { BenchResult, PhaseName, PhaseResult } from "./bench-result.js";
 import { describeMachine } from "./describe-machine.js";

@@ -1,10 +1,10 @@
 import pg from "pg";
-import { resolveEmbeddedDataDir } from "../src/embedded/resolve-embedded-data-dir.js";
+import { resolveEmbeddedDataDir } from "../tools/embedded-postgres/resolve-embedded-data-dir.js";
 import { benchApplicationName } from "./table-stats.js";
 import {
   startEmbeddedPostgres,
   type RunningEmbeddedPostgres,
-} from "../src/embedded/start-embedded-postgres.js";
+} from "../tools/embedded-postgres/start-embedded-postgres.js";
 
 /** Tried when neither --database-url nor DATABASE_URL is given. */
 export const defaultAdminUrl = "postgres://postgres@127.0.0.1:5432/postgres";

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import type { UserSelection } from "../src/simulator/index.js";
-import { normalizeElement } from "../src/sync/normalize-element.js";
+import type { UserSelection } from "../tools/simulator/index.js";
+import { normalizeElement } from "../src/sync/normalize/normalize-element.js";
 import { attributeLines, grantLine, userLine } from "../src/db/copy-lines.js";
 import { copyTables } from "./copy-rows.js";
 

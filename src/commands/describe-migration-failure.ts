@@ -1,6 +1,6 @@
 import { SyncError, describeError, findSqlState, sqlState } from "../errors.js";
 import type { SchemaAccess } from "../db/schema-access.js";
-import { toDatabaseError } from "../sync/database-errors.js";
+import { toDatabaseError } from "../db/database-errors.js";
 
 const guide = "docs/database-privileges.md";
 

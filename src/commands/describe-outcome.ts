@@ -1,6 +1,6 @@
 import type { RunCounts } from "../db/sync-runs.js";
-import type { SyncOutcome } from "../sync/run-sync.js";
-import type { DryRunReport } from "../sync/sync-request.js";
+import type { SyncOutcome } from "../sync/run/run-sync.js";
+import type { DryRunReport } from "../sync/run/sync-request.js";
 import { formatCount } from "./format.js";
 
 function describeCounts(c: RunCounts): string {

@@ -4,7 +4,7 @@ import { SyncError, describeError, findSqlState, sqlState } from "../errors.js";
 import { createPool, type Pool, type PoolClient } from "../db/pool.js";
 import { migrateDatabase, type MigrationOutcome } from "../db/migrate.js";
 import type { Logger } from "../logger.js";
-import { isTransientDatabaseError, toDatabaseError } from "../sync/database-errors.js";
+import { isTransientDatabaseError, toDatabaseError } from "../db/database-errors.js";
 import { findSchemaAccess } from "../db/schema-access.js";
 import { describeMigrationFailure, isPrivilegeFailure } from "./describe-migration-failure.js";
 

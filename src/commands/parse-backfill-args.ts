@@ -1,6 +1,6 @@
 import { parseDurationMs } from "../duration.js";
-import { parseInstant } from "../sync/parse-instant.js";
-import type { SyncRequest } from "../sync/sync-request.js";
+import { parseInstant } from "../sync/normalize/parse-instant.js";
+import type { SyncRequest } from "../sync/run/sync-request.js";
 
 export interface BackfillFlags {
   readonly since?: string | undefined;

@@ -1,6 +1,6 @@
-import type { SyncProgressEvent, SyncProgressListener } from "../sync/sync-progress.js";
+import type { SyncProgressEvent, SyncProgressListener } from "../sync/run/sync-progress.js";
 import { formatCount, formatElapsed } from "./format.js";
-import { describeStateEventsProgress } from "../sync/state-events-progress.js";
+import { describeStateEventsProgress } from "../sync/state-events/state-events-progress.js";
 
 function formatMegabytes(bytes: number): string {
   return `${(bytes / 1_000_000).toFixed(1)}MB`;

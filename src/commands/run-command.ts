@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { loadSyncConfig } from "../config.js";
 import type { SyncErrorCode } from "../errors.js";
 import { createLogger } from "../logger.js";
-import { runSync, type SyncOutcome, type SyncRequest } from "../sync/run-sync.js";
+import { runSync, type SyncOutcome, type SyncRequest } from "../sync/run/run-sync.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
 import { applyMigrations, ensureDatabaseReachable, openPool } from "./open-database.js";
 import { describeOutcome } from "./describe-outcome.js";

@@ -1,7 +1,7 @@
 import { loadDatabaseConfig } from "../config.js";
 import { createLogger } from "../logger.js";
 import type { RunRow } from "../db/sync-runs.js";
-import { readStatus, type SyncStatus } from "../sync/read-status.js";
+import { readStatus, type SyncStatus } from "../sync/run/read-status.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
 import { ensureDatabaseReachable, openPool } from "./open-database.js";
 import { formatCount, formatElapsed } from "./format.js";

@@ -1,5 +1,5 @@
 import { stringifyJson } from "../json/stringify-json.js";
-import type { NormalizedGrant, NormalizedUser } from "../sync/normalized-user.js";
+import type { NormalizedGrant, NormalizedUser } from "./normalized-user.js";
 import { copyBoolean, copyField, copyHexBytes, copyLine } from "./copy-text.js";
 
 /**

@@ -2,7 +2,7 @@ import type { PoolClient } from "./pool.js";
 
 /**
  * Records rejected elements for a run, in one statement: a JSON array of {page, user_id, reason,
- * element, element_truncated, element_bytes} (src/sync/reject-row.ts).
+ * element, element_truncated, element_bytes} (src/sync/normalize/reject-row.ts).
  */
 export async function insertRejects(client: PoolClient, runId: string, rejectsJson: string): Promise<void> {
   await client.query(

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
-import type { SyncOutcome } from "../sync/run-sync.js";
+import type { SyncOutcome } from "../sync/run/run-sync.js";
 import type { ScheduledRequest } from "../schedule/job-definition.js";
 import { classifyOutcome, findOutcomeCounts } from "../schedule/classify-outcome.js";
 

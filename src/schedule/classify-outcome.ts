@@ -1,5 +1,5 @@
 import type { RunCounts } from "../db/sync-runs.js";
-import type { SyncOutcome } from "../sync/run-sync.js";
+import type { SyncOutcome } from "../sync/run/run-sync.js";
 
 export type OutcomeClass = SyncOutcome["status"];
 

@@ -1,13 +1,16 @@
 import { Writable } from "node:stream";
 import { createLogger, type Logger } from "../../src/logger.js";
-import { refreshCatalogue, type CatalogueRefreshSummary } from "../../src/sync/refresh-catalogue.js";
+import {
+  refreshCatalogue,
+  type CatalogueRefreshSummary,
+} from "../../src/sync/catalogue/refresh-catalogue.js";
 import {
   stateEventsDefaults,
   syncStateEvents,
   type StateEventsConfig,
   type StateEventsOutcome,
-} from "../../src/sync/sync-state-events.js";
-import type { StateEventsProgressEvent } from "../../src/sync/state-events-progress.js";
+} from "../../src/sync/state-events/sync-state-events.js";
+import type { StateEventsProgressEvent } from "../../src/sync/state-events/state-events-progress.js";
 import type { SyncFixture } from "../support/sync-fixture.js";
 
 /** A logger whose JSON lines are kept, to check what was logged. */

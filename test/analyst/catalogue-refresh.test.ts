@@ -1,6 +1,6 @@
-import { catalogueEndpoints } from "../../src/zephr/catalogue-endpoints.js";
-import { extractListingItems, findNextLink } from "../../src/zephr/catalogue-listing.js";
-import { readAttributeDefinition, readCatalogueItem } from "../../src/zephr/catalogue-items.js";
+import { catalogueEndpoints } from "../../src/zephr/catalogue/catalogue-endpoints.js";
+import { extractListingItems, findNextLink } from "../../src/zephr/catalogue/catalogue-listing.js";
+import { readAttributeDefinition, readCatalogueItem } from "../../src/zephr/catalogue/catalogue-items.js";
 import { expectSucceeded, startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 import { createRecordingLogger, runCatalogueRefresh } from "./analyst-fixture.js";
 

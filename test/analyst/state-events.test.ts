@@ -2,10 +2,14 @@ import { findWatermark } from "../../src/db/sync-watermarks.js";
 import {
   describeStateEventsProgress,
   type StateEventsProgressEvent,
-} from "../../src/sync/state-events-progress.js";
-import { planStateEventWindows, stateEventsStream } from "../../src/sync/sync-state-events.js";
-import { canonicalRowJson, normalizeStateEvent } from "../../src/sync/normalize-state-event.js";
-import { buildColumnNames, buildCsvRow, buildStateEventsQuery } from "../../src/zephr/state-events-export.js";
+} from "../../src/sync/state-events/state-events-progress.js";
+import { planStateEventWindows, stateEventsStream } from "../../src/sync/state-events/sync-state-events.js";
+import { canonicalRowJson, normalizeStateEvent } from "../../src/sync/state-events/normalize-state-event.js";
+import {
+  buildColumnNames,
+  buildCsvRow,
+  buildStateEventsQuery,
+} from "../../src/zephr/export/state-events-export.js";
 import { expectSucceeded, startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 import { createRecordingLogger, runStateEvents, zephrTime } from "./analyst-fixture.js";
 

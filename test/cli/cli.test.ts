@@ -1,6 +1,6 @@
 import pg from "pg";
 import { runLockKey } from "../../src/db/run-lock.js";
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { runCli, type CliResult } from "../support/spawn-cli.js";

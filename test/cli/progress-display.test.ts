@@ -3,7 +3,7 @@ import { PassThrough } from "node:stream";
 import { createProgressDisplay, describeProgress } from "../../src/commands/progress-display.js";
 import { zeroCounts } from "../../src/db/sync-runs.js";
 import { SyncError } from "../../src/errors.js";
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { cliPath, runCli } from "../support/spawn-cli.js";

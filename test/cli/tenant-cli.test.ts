@@ -1,4 +1,4 @@
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
 import { runCli } from "../support/spawn-cli.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";

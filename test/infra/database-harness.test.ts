@@ -2,7 +2,7 @@ import { chmod, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../../src/embedded/start-embedded-postgres.js";
+import { startEmbeddedPostgres } from "../../tools/embedded-postgres/start-embedded-postgres.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const expectedTables = [

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from "../support/test-database.
 import { waitFor } from "../support/wait-for.js";
 
 /** The built demo (npm test builds first), as `npm run demo` runs it. */
-const demoPath = join(findPackageRoot(), "dist", "src", "demo", "run-demo.js");
+const demoPath = join(findPackageRoot(), "dist", "tools", "demo", "run-demo.js");
 
 interface DemoProcess {
   stdout(): string;

@@ -3,7 +3,7 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "../../src/embedded/start-embedded-postgres.js";
+import { startEmbeddedPostgres } from "../../tools/embedded-postgres/start-embedded-postgres.js";
 
 // Only root hands the cluster to OS user postgres; a normal user runs it as itself, wherever it is.
 const asRoot = process.getuid?.() === 0;

@@ -1,8 +1,8 @@
 import { gzipSync } from "node:zlib";
 import { findRun } from "../../src/db/sync-runs.js";
-import { maxRejectElementBytes } from "../../src/sync/reject-row.js";
+import { maxRejectElementBytes } from "../../src/sync/normalize/reject-row.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
-import { SeededRandom, SimulatorStore, generateUser } from "../../src/simulator/index.js";
+import { SeededRandom, SimulatorStore, generateUser } from "../../tools/simulator/index.js";
 import { captureSqlTexts, type SqlCapture } from "../support/capture-sql.js";
 import { startCliFixture, type CliFixture } from "../support/cli-fixture.js";
 import { deletePath, getPath, setPath, type JsonPath } from "../support/edit-json.js";

@@ -1,4 +1,4 @@
-import type { Fault } from "../../src/simulator/index.js";
+import type { Fault } from "../../tools/simulator/index.js";
 import { startCliFixture, type CliFixture } from "../support/cli-fixture.js";
 import { withoutEndPrefetch } from "../support/export-page-requests.js";
 import { changeSource } from "../support/source-changes.js";

@@ -2,7 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadSyncConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { runSync, type SyncOutcome } from "../../src/sync/run-sync.js";
+import { runSync, type SyncOutcome } from "../../src/sync/run/run-sync.js";
 import { fixtureEnv } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { analystIndexes } from "../../src/db/analyst-indexes.js";
 import { findPackageRoot } from "../../src/package-root.js";
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
 import { OutputCollector, reliabilityDatabasePassword } from "../support/captured-output.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { createLoginRole } from "../support/login-role.js";

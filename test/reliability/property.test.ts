@@ -1,8 +1,8 @@
 import fc from "fast-check";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
-import type { Fault } from "../../src/simulator/index.js";
-import { generateUser } from "../../src/simulator/index.js";
-import type { SyncOutcome, SyncRequest } from "../../src/sync/run-sync.js";
+import type { Fault } from "../../tools/simulator/index.js";
+import { generateUser } from "../../tools/simulator/index.js";
+import type { SyncOutcome, SyncRequest } from "../../src/sync/run/run-sync.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 import { withUsersTrigger } from "../support/users-trigger.js";

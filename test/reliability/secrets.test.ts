@@ -2,9 +2,9 @@ import { Writable } from "node:stream";
 import pg from "pg";
 import { loadSyncConfig } from "../../src/config.js";
 import { createPool } from "../../src/db/pool.js";
-import { findFreePort } from "../../src/embedded/find-free-port.js";
+import { findFreePort } from "../../tools/embedded-postgres/find-free-port.js";
 import { createLogger } from "../../src/logger.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { runSync } from "../../src/sync/run/run-sync.js";
 import {
   findSecretLeaks,
   knownSecrets,

@@ -5,7 +5,7 @@ import { createSyncMetrics, type SyncMetrics } from "../../src/metrics/sync-metr
 import { startMetricsServer, type MetricsServer } from "../../src/metrics/start-metrics-server.js";
 import { createScheduler, type Scheduler } from "../../src/schedule/create-scheduler.js";
 import type { JobDefinition } from "../../src/schedule/job-definition.js";
-import type { SyncOutcome } from "../../src/sync/run-sync.js";
+import type { SyncOutcome } from "../../src/sync/run/run-sync.js";
 import { startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 
 const nightly: JobDefinition = {

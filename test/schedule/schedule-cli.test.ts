@@ -1,8 +1,8 @@
 import pg from "pg";
-import { findFreePort } from "../../src/embedded/find-free-port.js";
+import { findFreePort } from "../../tools/embedded-postgres/find-free-port.js";
 import { runLockKey } from "../../src/db/run-lock.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { runCli } from "../support/spawn-cli.js";

@@ -6,7 +6,7 @@ import { createSyncMetrics } from "../../src/metrics/sync-metrics.js";
 import { classifyOutcome } from "../../src/schedule/classify-outcome.js";
 import { createScheduler, type Scheduler, type SchedulerDeps } from "../../src/schedule/create-scheduler.js";
 import type { JobDefinition, ScheduledRequest } from "../../src/schedule/job-definition.js";
-import type { SyncOutcome } from "../../src/sync/run-sync.js";
+import type { SyncOutcome } from "../../src/sync/run/run-sync.js";
 import { startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 import { captureLogger, type CapturedLog } from "./capture-logger.js";
 import { waitFor } from "../support/wait-for.js";

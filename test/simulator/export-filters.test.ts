@@ -2,7 +2,7 @@ import {
   startZephrSimulator,
   type SimulatorOptions,
   type ZephrSimulator,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 import { makeElement, parseEnvelope, signedGet, testKeys, userIdOf } from "./simulator-client.js";
 
 const seededAtMs = Date.UTC(2024, 0, 10);

@@ -2,7 +2,7 @@ import {
   startZephrSimulator,
   type SimulatorOptions,
   type ZephrSimulator,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 import {
   exportPath,
   getRaw,

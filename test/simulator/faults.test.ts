@@ -1,7 +1,7 @@
 import { request } from "node:http";
 
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
-import { buildAuthorizationHeader } from "../../src/zephr/sign-request.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
+import { buildAuthorizationHeader } from "../../src/zephr/http/sign-request.js";
 import { exportPath, parseJson, signedGet, testKeys } from "./simulator-client.js";
 
 const nowMs = Date.UTC(2024, 2, 1);

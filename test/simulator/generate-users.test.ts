@@ -4,7 +4,7 @@ import {
   generateUserId,
   generateUsers,
   generatedRegisteredAtMs,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 
 const uuidV4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const grantTime = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/;

@@ -1,4 +1,4 @@
-import { parseSimulatorArgs } from "../../src/simulator/parse-simulator-args.js";
+import { parseSimulatorArgs } from "../../tools/simulator/parse-simulator-args.js";
 
 describe("the simulator's command line", () => {
   it("uses demo keys, 1000 users, seed 1 and an ephemeral loopback port by default", () => {

@@ -6,8 +6,8 @@ import {
   startZephrSimulator,
   type SimulatorOptions,
   type ZephrSimulator,
-} from "../../src/simulator/index.js";
-import { buildAuthorizationHeader } from "../../src/zephr/sign-request.js";
+} from "../../tools/simulator/index.js";
+import { buildAuthorizationHeader } from "../../src/zephr/http/sign-request.js";
 import { waitFor } from "../support/wait-for.js";
 import {
   exportPath,

@@ -1,5 +1,5 @@
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
-import { buildAuthorizationHeader, computeRequestHash } from "../../src/zephr/sign-request.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
+import { buildAuthorizationHeader, computeRequestHash } from "../../src/zephr/http/sign-request.js";
 import { exportPath, getRaw, makeElement, parseJson, signedGet, testKeys } from "./simulator-client.js";
 
 const vector = {

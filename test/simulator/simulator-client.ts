@@ -1,7 +1,7 @@
 import { request, type IncomingHttpHeaders } from "node:http";
 
-import type { ZephrSimulator } from "../../src/simulator/index.js";
-import { buildAuthorizationHeader } from "../../src/zephr/sign-request.js";
+import type { ZephrSimulator } from "../../tools/simulator/index.js";
+import { buildAuthorizationHeader } from "../../src/zephr/http/sign-request.js";
 
 /** What came back, including what arrived before a connection error. */
 export interface RawResponse {

@@ -1,4 +1,4 @@
-import { SimulatorStore, generateUser, generateUserId, listGrants } from "../../src/simulator/index.js";
+import { SimulatorStore, generateUser, generateUserId, listGrants } from "../../tools/simulator/index.js";
 import { makeElement } from "./simulator-client.js";
 
 describe("the simulator store", () => {

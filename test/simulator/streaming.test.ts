@@ -1,8 +1,8 @@
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
-import { BodyWriter } from "../../src/simulator/body-writer.js";
-import { startZephrSimulator } from "../../src/simulator/index.js";
+import { BodyWriter } from "../../tools/simulator/body-writer.js";
+import { startZephrSimulator } from "../../tools/simulator/index.js";
 import { parseEnvelope, signedGet, testKeys, userIdOf } from "./simulator-client.js";
 
 /** Resolves once `read()` returned the same value `stableChecks` times in a row, `intervalMs` apart. */

@@ -4,7 +4,7 @@ import {
   startZephrSimulator,
   type SimulatorOptions,
   type ZephrSimulator,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 import { OutputCollector, reliabilityDatabasePassword } from "./captured-output.js";
 import { expectedWarehouse } from "./expected-warehouse.js";
 import { createLoginRole, type LoginRole } from "./login-role.js";

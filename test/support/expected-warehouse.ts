@@ -1,4 +1,4 @@
-import type { SimulatorStore } from "../../src/simulator/index.js";
+import type { SimulatorStore } from "../../tools/simulator/index.js";
 import type {
   AttributeSnapshot,
   GrantSnapshot,

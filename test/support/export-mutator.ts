@@ -1,4 +1,4 @@
-import { generateUser, SeededRandom } from "../../src/simulator/index.js";
+import { generateUser, SeededRandom } from "../../tools/simulator/index.js";
 import { getPath, setPath, deletePath, type JsonPath } from "./edit-json.js";
 
 /**

@@ -1,4 +1,4 @@
-import type { RecordedRequest } from "../../src/simulator/index.js";
+import type { RecordedRequest } from "../../tools/simulator/index.js";
 
 /** The page an export request asked for (1 when its query names none, as Zephr reads it). */
 export function pageOf(request: RecordedRequest): number {

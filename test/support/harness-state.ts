@@ -1,4 +1,4 @@
-import type { RunningEmbeddedPostgres } from "../../src/embedded/start-embedded-postgres.js";
+import type { RunningEmbeddedPostgres } from "../../tools/embedded-postgres/start-embedded-postgres.js";
 
 /** What globalSetup leaves for globalTeardown, which jest runs in the same process. */
 export interface HarnessState {

@@ -1,8 +1,8 @@
-import { resolveEmbeddedDataDir } from "../../src/embedded/resolve-embedded-data-dir.js";
+import { resolveEmbeddedDataDir } from "../../tools/embedded-postgres/resolve-embedded-data-dir.js";
 import {
   startEmbeddedPostgres,
   type RunningEmbeddedPostgres,
-} from "../../src/embedded/start-embedded-postgres.js";
+} from "../../tools/embedded-postgres/start-embedded-postgres.js";
 import { saveHarnessState } from "./harness-state.js";
 import { createTemplateDatabase } from "./template-database.js";
 import { writeTestHarnessEnv } from "./test-harness-env.js";

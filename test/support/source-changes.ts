@@ -1,4 +1,4 @@
-import { generateUser, type SimulatorStore } from "../../src/simulator/index.js";
+import { generateUser, type SimulatorStore } from "../../tools/simulator/index.js";
 
 let changeCounter = 0;
 

@@ -1,12 +1,12 @@
 import { loadSyncConfig, type SyncConfig } from "../../src/config.js";
 import { createLogger } from "../../src/logger.js";
-import { runSync, type SyncOutcome, type SyncRequest } from "../../src/sync/run-sync.js";
+import { runSync, type SyncOutcome, type SyncRequest } from "../../src/sync/run/run-sync.js";
 import {
   startZephrSimulator,
   type RecordedRequest,
   type SimulatorOptions,
   type ZephrSimulator,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 export const testKeys = { accessKey: "test-access-key", secretKey: "test-secret-key-do-not-leak" } as const;

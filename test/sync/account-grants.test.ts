@@ -1,4 +1,4 @@
-import { generateUser, withGrant, withoutGrant } from "../../src/simulator/index.js";
+import { generateUser, withGrant, withoutGrant } from "../../tools/simulator/index.js";
 import { captureSqlTexts, type SqlCapture } from "../support/capture-sql.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { readRowVersions, readWarehouse } from "../support/warehouse-snapshot.js";

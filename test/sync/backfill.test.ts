@@ -1,9 +1,9 @@
-import { generateUserId } from "../../src/simulator/index.js";
+import { generateUserId } from "../../tools/simulator/index.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { findRun } from "../../src/db/sync-runs.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { waitFor } from "../support/wait-for.js";
-import { readStatus } from "../../src/sync/read-status.js";
+import { readStatus } from "../../src/sync/run/read-status.js";
 import { captureSqlTexts } from "../support/capture-sql.js";
 import { readRowVersions, readWarehouse } from "../support/warehouse-snapshot.js";
 import {

@@ -6,7 +6,7 @@ import {
   withAttribute,
   withGrant,
   withoutGrant,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { readWarehouse } from "../support/warehouse-snapshot.js";
 import { expectSucceeded, startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";

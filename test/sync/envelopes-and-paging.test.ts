@@ -1,5 +1,5 @@
-import { generateUser } from "../../src/simulator/index.js";
-import type { SimulatorOptions } from "../../src/simulator/index.js";
+import { generateUser } from "../../tools/simulator/index.js";
+import type { SimulatorOptions } from "../../tools/simulator/index.js";
 import { pageOf, withoutEndPrefetch } from "../support/export-page-requests.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { readWarehouse } from "../support/warehouse-snapshot.js";

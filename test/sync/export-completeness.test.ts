@@ -1,7 +1,7 @@
-import { generateUser, type SimulatorOptions } from "../../src/simulator/index.js";
+import { generateUser, type SimulatorOptions } from "../../tools/simulator/index.js";
 import { findRun } from "../../src/db/sync-runs.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
-import { readStatus } from "../../src/sync/read-status.js";
+import { readStatus } from "../../src/sync/run/read-status.js";
 import { statusJson } from "../../src/commands/status-command.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { readWarehouse } from "../support/warehouse-snapshot.js";

@@ -1,8 +1,8 @@
 import type { Agent } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { loadSyncConfig } from "../../src/config.js";
-import { exportPages, type ExportPagesHooks } from "../../src/zephr/export-pages.js";
-import { createZephrAgent } from "../../src/zephr/open-export-page.js";
+import { exportPages, type ExportPagesHooks } from "../../src/zephr/export/export-pages.js";
+import { createZephrAgent } from "../../src/zephr/http/open-export-page.js";
 import { startPagingServer, type PageExchange, type PagingServer } from "../support/paging-server.js";
 import { fixtureEnv } from "../support/sync-fixture.js";
 

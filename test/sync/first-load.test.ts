@@ -4,7 +4,7 @@ import {
   generateUserId,
   listGrants,
   withGrant,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 import { captureSqlTexts, type SqlCapture } from "../support/capture-sql.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { readWarehouse } from "../support/warehouse-snapshot.js";

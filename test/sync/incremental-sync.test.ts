@@ -1,4 +1,4 @@
-import { generateUser, generateUserId } from "../../src/simulator/index.js";
+import { generateUser, generateUserId } from "../../tools/simulator/index.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { findRun } from "../../src/db/sync-runs.js";
 import { withoutEndPrefetch } from "../support/export-page-requests.js";

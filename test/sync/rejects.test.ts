@@ -1,4 +1,4 @@
-import { generateUser, generateUserId, withAttribute } from "../../src/simulator/index.js";
+import { generateUser, generateUserId, withAttribute } from "../../tools/simulator/index.js";
 import { readWarehouse } from "../support/warehouse-snapshot.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { expectSucceeded, startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { runLockKey } from "../../src/db/run-lock.js";
-import { runSync } from "../../src/sync/run-sync.js";
+import { runSync } from "../../src/sync/run/run-sync.js";
 import { captureLogger } from "../schedule/capture-logger.js";
 import {
   expectFailed,

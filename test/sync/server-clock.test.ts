@@ -1,5 +1,5 @@
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
-import { generateUserId } from "../../src/simulator/index.js";
+import { generateUserId } from "../../tools/simulator/index.js";
 import { expectSucceeded, startSyncFixture, type SyncFixture } from "../support/sync-fixture.js";
 
 const maxClockSkewMs = 5 * 60_000;

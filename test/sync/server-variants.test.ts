@@ -6,7 +6,7 @@ import {
   listGrants,
   type SimulatorOptions,
   type SimulatorStore,
-} from "../../src/simulator/index.js";
+} from "../../tools/simulator/index.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { resetWarehouse } from "../support/reset-warehouse.js";
 import { readRowVersions, readWarehouse, type WarehouseSnapshot } from "../support/warehouse-snapshot.js";

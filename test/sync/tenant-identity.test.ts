@@ -1,9 +1,9 @@
 import { loadSyncConfig } from "../../src/config.js";
 import { findTenantBinding } from "../../src/db/sync-tenant.js";
 import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
-import { startZephrSimulator, type ZephrSimulator } from "../../src/simulator/index.js";
-import { normalizeTenantUrl } from "../../src/sync/check-tenant.js";
-import { runSync, type SyncOutcome, type SyncRequest } from "../../src/sync/run-sync.js";
+import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
+import { normalizeTenantUrl } from "../../src/sync/run/check-tenant.js";
+import { runSync, type SyncOutcome, type SyncRequest } from "../../src/sync/run/run-sync.js";
 import { captureLogger } from "../schedule/capture-logger.js";
 import { expectFailed, expectSucceeded, fixtureEnv, testKeys, TestClock } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";

@@ -1,6 +1,6 @@
 import { zeroCounts } from "../../src/db/sync-runs.js";
-import { BatchLoader } from "../../src/sync/batch-loader.js";
-import type { PendingElement, UserBatch } from "../../src/sync/user-batch.js";
+import { BatchLoader } from "../../src/sync/load/batch-loader.js";
+import type { PendingElement, UserBatch } from "../../src/sync/load/user-batch.js";
 
 // The loader hands batches over without looking at their elements.
 const element = { page: 1, hash: "h" } as unknown as PendingElement;

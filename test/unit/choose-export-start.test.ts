@@ -1,5 +1,5 @@
 import { loadSyncConfig } from "../../src/config.js";
-import { chooseExportStart } from "../../src/sync/choose-export-start.js";
+import { chooseExportStart } from "../../src/sync/run/choose-export-start.js";
 import { captureLogger } from "../schedule/capture-logger.js";
 
 const localMs = Date.parse("2026-11-29T02:00:00Z");

@@ -1,5 +1,5 @@
-import type { EnvelopeSummary } from "../../src/zephr/export-body-parser.js";
-import { decidePaging, pagingPageSize, type PageSeen } from "../../src/zephr/decide-paging.js";
+import type { EnvelopeSummary } from "../../src/zephr/json/export-body-parser.js";
+import { decidePaging, pagingPageSize, type PageSeen } from "../../src/zephr/export/decide-paging.js";
 
 const bare: EnvelopeSummary = {
   kind: "array",

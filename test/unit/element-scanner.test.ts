@@ -2,13 +2,13 @@ import { createHash } from "node:crypto";
 import { isDeepStrictEqual } from "node:util";
 import { LosslessNumber } from "../../src/json/lossless-number.js";
 import { stringifyJson } from "../../src/json/stringify-json.js";
-import { SimulatorStore } from "../../src/simulator/index.js";
-import { computeSourceHash, normalizationVersion, peekUserId } from "../../src/sync/source-hash.js";
-import { buildJsonValue } from "../../src/zephr/build-json-value.js";
-import { ExportBodyParser } from "../../src/zephr/export-body-parser.js";
-import { tooDeep, type BuiltValue } from "../../src/zephr/json-value-builder.js";
-import { maxElementDepth } from "../../src/zephr/max-element-depth.js";
-import type { ScannedElement } from "../../src/zephr/scanned-element.js";
+import { SimulatorStore } from "../../tools/simulator/index.js";
+import { computeSourceHash, normalizationVersion, peekUserId } from "../../src/sync/load/source-hash.js";
+import { buildJsonValue } from "../../src/zephr/json/build-json-value.js";
+import { ExportBodyParser } from "../../src/zephr/json/export-body-parser.js";
+import { tooDeep, type BuiltValue } from "../../src/zephr/json/json-value-builder.js";
+import { maxElementDepth } from "../../src/zephr/json/max-element-depth.js";
+import type { ScannedElement } from "../../src/zephr/json/scanned-element.js";
 
 const grantTimezone = "Europe/London";
 

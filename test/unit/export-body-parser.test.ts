@@ -1,6 +1,6 @@
-import { ExportBodyParser } from "../../src/zephr/export-body-parser.js";
+import { ExportBodyParser } from "../../src/zephr/json/export-body-parser.js";
 import { LosslessNumber } from "../../src/json/lossless-number.js";
-import { tooDeep } from "../../src/zephr/json-value-builder.js";
+import { tooDeep } from "../../src/zephr/json/json-value-builder.js";
 import { SyncError } from "../../src/errors.js";
 
 function parseInChunks(text: string, chunkBytes: number) {

@@ -1,4 +1,4 @@
-import { ListedUsers } from "../../src/sync/listed-users.js";
+import { ListedUsers } from "../../src/sync/load/listed-users.js";
 
 const id = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, "0")}`;
 

@@ -1,7 +1,7 @@
-import { normalizeElement } from "../../src/sync/normalize-element.js";
-import { parseInstant } from "../../src/sync/parse-instant.js";
+import { normalizeElement } from "../../src/sync/normalize/normalize-element.js";
+import { parseInstant } from "../../src/sync/normalize/parse-instant.js";
 import { LosslessNumber } from "../../src/json/lossless-number.js";
-import type { NormalizeOutcome } from "../../src/sync/normalized-user.js";
+import type { NormalizeOutcome } from "../../src/db/normalized-user.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
 const userId = "0435ed2d-1221-4de2-88c7-304dbaac8d42";

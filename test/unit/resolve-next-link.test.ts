@@ -1,5 +1,5 @@
 import { SyncError } from "../../src/errors.js";
-import { resolveNextLink, type PageRequest } from "../../src/zephr/resolve-next-link.js";
+import { resolveNextLink, type PageRequest } from "../../src/zephr/export/resolve-next-link.js";
 
 const base = "https://acme.api.zephr.com";
 const current: PageRequest = {

@@ -2,8 +2,8 @@ import {
   buildAuthorizationHeader,
   computeRequestHash,
   parseAuthorizationHeader,
-} from "../../src/zephr/sign-request.js";
-import { buildExportQuery, formatInstant } from "../../src/zephr/export-query.js";
+} from "../../src/zephr/http/sign-request.js";
+import { buildExportQuery, formatInstant } from "../../src/zephr/export/export-query.js";
 
 const vectorQuery = "attributes=true&grants=true&since=2024-01-01T00%3A00%3A00Z&rpp=500&page=1";
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { UserIdSet } from "../../src/sync/user-id-set.js";
+import { UserIdSet } from "../../src/sync/load/user-id-set.js";
 
 describe("UserIdSet", () => {
   test("holds exactly the UUIDs added, across growths", () => {

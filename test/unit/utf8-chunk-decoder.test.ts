@@ -1,6 +1,6 @@
 import { StringDecoder } from "node:string_decoder";
-import { SeededRandom } from "../../src/simulator/index.js";
-import { Utf8ChunkDecoder, type InvalidUtf8 } from "../../src/zephr/utf8-chunk-decoder.js";
+import { SeededRandom } from "../../tools/simulator/index.js";
+import { Utf8ChunkDecoder, type InvalidUtf8 } from "../../src/zephr/json/utf8-chunk-decoder.js";
 
 /** Decodes `bytes` in chunks of `chunkBytes`: the text, and every run noted, offsets into the text. */
 function decode(bytes: Buffer, chunkBytes: number): { text: string; invalid: InvalidUtf8[] } {

@@ -1,0 +1,178 @@
+import type { Pool } from "../../db/pool.js";
+import { withTransaction } from "../../db/pool.js";
+import { purgeDeletedUsers } from "../../db/purge-deleted-users.js";
+import {
+  insertRun,
+  markRunEnded,
+  markRunSucceeded,
+  setRunExpectedCount,
+  setRunExportStartedAt,
+  zeroCounts,
+  type RunCounts,
+  type RunKind,
+  type RunWindow,
+} from "../../db/sync-runs.js";
+import { countLiveUsers, holdsNoUser, markUsersDeleted } from "../../db/live-users.js";
+import { findWatermark, saveWatermark, usersStream } from "../../db/sync-watermarks.js";
+import { SyncError, describeError } from "../../errors.js";
+import type { Logger } from "../../logger.js";
+import { toSyncError } from "./to-sync-error.js";
+import { streamExport, type StreamExportContext } from "./stream-export.js";
+import { WarehouseSink } from "../load/warehouse-sink.js";
+import { toExportWindow } from "./to-export-window.js";
+import { findUnlistedUsers } from "../load/find-unlisted-users.js";
+import { ListedUsers } from "../load/listed-users.js";
+import { prepareAnalystIndexes, type DeferredIndexes } from "../load/first-load-indexes.js";
+
+/** What one run row covers and what its success does to the watermark. */
+export interface WindowSpec {
+  readonly kind: RunKind;
+  readonly window: RunWindow;
+  readonly backfillId: string | null;
+  /** A complete export: users it did not list are marked deleted (and their data purged if asked). */
+  readonly reconcile: { readonly purgeDeleted: boolean } | undefined;
+  /** set: the export start becomes the watermark; forward: only if later; keep: untouched. */
+  readonly watermark: "set" | "forward" | "keep";
+}
+
+export type WindowOutcome =
+  | {
+      readonly status: "succeeded";
+      readonly runId: string;
+      readonly counts: RunCounts;
+      /** The watermark after the run, when the run set it. */
+      readonly watermarkAt: Date | null;
+      readonly usersDeleted: number;
+      readonly usersPurged: number;
+    }
+  | {
+      readonly status: "failed" | "cancelled";
+      readonly runId: string | undefined;
+      readonly error: SyncError;
+      readonly counts: RunCounts;
+    };
+
+export interface RunWindowContext extends StreamExportContext {
+  readonly pool: Pool;
+}
+
+function asSyncError(error: unknown, logger: Logger): SyncError {
+  return toSyncError(error, "syncing", logger);
+}
+
+/**
+ * One run row: stream the window into the warehouse, then in one transaction reconcile deletions (full
+ * exports), mark the run succeeded and move the watermark. Any failure leaves the watermark as it was
+ * and records why on the run row.
+ */
+export async function runWindow(context: RunWindowContext, spec: WindowSpec): Promise<WindowOutcome> {
+  const { pool, config, report } = context;
+  const startedAtMs = context.now();
+  let runId: string | undefined;
+  let sink: WarehouseSink | undefined;
+  let deferredIndexes: DeferredIndexes | undefined;
+  try {
+    runId = await insertRun(pool, spec.kind, spec.window, spec.backfillId);
+    const currentRunId = runId;
+    const logger = context.logger.child({ runId, kind: spec.kind });
+    logger.info(
+      {
+        since: spec.window.sinceAt?.toISOString() ?? null,
+        registeredSince: spec.window.registeredSinceAt?.toISOString() ?? null,
+        registeredBefore: spec.window.registeredBeforeAt?.toISOString() ?? null,
+      },
+      "run started",
+    );
+    report({ type: "preparing", runId, kind: spec.kind, sinceAt: spec.window.sinceAt });
+    // A complete export remembers whom it listed, to mark the others deleted; when the warehouse holds
+    // no live user, nobody can be unlisted, and a first load remembers nobody.
+    const liveAtStart = spec.reconcile === undefined ? 0 : await countLiveUsers(pool);
+    const seen = liveAtStart === 0 ? undefined : ListedUsers.forExpected(liveAtStart);
+    // Nothing to compare a first load with: its batches skip the lookup.
+    const startedEmpty = liveAtStart === 0 && (await holdsNoUser(pool));
+    deferredIndexes = await prepareAnalystIndexes(pool, logger);
+    sink = new WarehouseSink({
+      pool,
+      runId,
+      batchSize: config.batchSize,
+      grantTimezone: config.zephr.grantTimezone,
+      startedEmpty,
+      seen,
+      logger,
+    });
+    const exportStartedAt = await streamExport(
+      { ...context, logger },
+      toExportWindow(spec.window, config.zephr.instantPrecision),
+      sink,
+      {
+        onExportStarted: (at) => setRunExportStartedAt(pool, currentRunId, at),
+        onStatedCount: (count) => setRunExpectedCount(pool, currentRunId, count),
+      },
+    );
+    // Before the run succeeds: a warehouse whose load is complete has all its indexes.
+    await deferredIndexes?.restore();
+    const finished = await withTransaction(pool, async (client) => {
+      let usersDeleted = 0;
+      let usersPurged = 0;
+      if (seen !== undefined) {
+        const liveNow = await countLiveUsers(client);
+        // Ids beyond what the guard below accepts are only counted, so memory stays bounded.
+        const maxDeletions = Math.max(10, Math.floor(liveNow * config.maxDeleteFraction));
+        const { live, unlisted, ids } = seen.coversAllLive(liveNow)
+          ? { live: liveNow, unlisted: 0, ids: [] }
+          : await findUnlistedUsers(client, seen, maxDeletions);
+        if (unlisted > 10 && unlisted > live * config.maxDeleteFraction) {
+          throw new SyncError(
+            "RECONCILE_REFUSED",
+            `The complete export did not list ${unlisted} of ${live} users (more than SYNC_MAX_DELETE_FRACTION=${config.maxDeleteFraction}); ` +
+              "that looks like a partial export, so nobody was marked deleted. Check the export; if the deletions are real, raise SYNC_MAX_DELETE_FRACTION for one run.",
+          );
+        }
+        for (let i = 0; i < ids.length; i += 10_000) {
+          usersDeleted += await markUsersDeleted(client, ids.slice(i, i + 10_000), currentRunId);
+        }
+      }
+      if (spec.reconcile?.purgeDeleted === true) usersPurged = await purgeDeletedUsers(client);
+      await markRunSucceeded(client, currentRunId, usersDeleted);
+      const current = await findWatermark(client, usersStream);
+      const moveTo =
+        spec.watermark === "set" ||
+        (spec.watermark === "forward" && (current === null || exportStartedAt > current))
+          ? exportStartedAt
+          : null;
+      if (moveTo !== null) await saveWatermark(client, usersStream, moveTo, currentRunId);
+      return { usersDeleted, usersPurged, watermarkAt: moveTo };
+    });
+    logger.info({ counts: sink.counts, ...finished }, "run succeeded");
+    report({ type: "complete", counts: sink.counts, elapsedMs: context.now() - startedAtMs });
+    return { status: "succeeded", runId, counts: sink.counts, ...finished };
+  } catch (caught) {
+    const error = asSyncError(caught, context.logger);
+    const status = error.code === "CANCELLED" ? "cancelled" : "failed";
+    const counts = sink?.counts ?? zeroCounts;
+    if (runId !== undefined) {
+      const failedRunId = runId;
+      await markRunEnded(pool, failedRunId, status, error.code, error.message).catch((markError: unknown) => {
+        context.logger.error(
+          { runId: failedRunId, err: describeError(markError) },
+          "could not record how the run ended",
+        );
+      });
+    }
+    // After the run row says how it ended (a build can take a while, and a second signal may cut it
+    // short). The rows a failed first load committed stay, so analysts get their indexes back now; the
+    // next attempt drops them again. Should the build fail too, the next run as the owner builds them.
+    await deferredIndexes?.restore().catch((restoreError: unknown) => {
+      context.logger.error(
+        { runId, err: describeError(restoreError) },
+        "could not build the analyst indexes the first load dropped; the next run builds them",
+      );
+    });
+    context.logger.error(
+      { runId, code: error.code, err: error.message },
+      `run ${status}; watermark unchanged`,
+    );
+    report({ type: "failed", error, elapsedMs: context.now() - startedAtMs });
+    return { status, runId, error, counts };
+  }
+}
