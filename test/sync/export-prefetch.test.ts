@@ -1,7 +1,9 @@
 import type { Agent } from "node:http";
 import { setTimeout as delay } from "node:timers/promises";
 import { loadSyncConfig } from "../../src/config.js";
-import { exportPages, type ExportPagesHooks } from "../../src/zephr/export/export-pages.js";
+import type { SyncError } from "../../src/errors.js";
+import { readExportPages, type PageResult } from "../../src/zephr/export/export-pages.js";
+import type { ScannedElement } from "../../src/zephr/json/scanned-element.js";
 import { createZephrAgent } from "../../src/zephr/http/open-export-page.js";
 import { startPagingServer, type PageExchange, type PagingServer } from "../support/paging-server.js";
 import { fixtureEnv } from "../support/sync-fixture.js";
@@ -9,8 +11,17 @@ import { fixtureEnv } from "../support/sync-fixture.js";
 /**
  * The export asks for page N+1 as soon as page N's headers arrive, and reads it when its turn comes.
  * Against a scripted server that logs when each request arrives and whether the client closed it; the
- * hooks add what they saw to the same log, so that one list shows the order of both sides.
+ * consumer of the export's events adds what it saw to the same log, so that one list shows the order of
+ * both sides.
  */
+
+/** What the test's consumer does with each kind of event (a test may replace any). */
+interface Consumer {
+  readonly onExportStarted: () => Promise<void>;
+  readonly onChunk: (elements: readonly ScannedElement[]) => Promise<void>;
+  readonly onPage: (result: PageResult) => Promise<void>;
+  readonly onRetry: (page: number, error: SyncError) => void;
+}
 describe("the export's request ahead for the next page", () => {
   let server: PagingServer | undefined;
   let agent: Agent | undefined;
@@ -27,7 +38,7 @@ describe("the export's request ahead for the next page", () => {
     options: {
       env?: Record<string, string>;
       signal?: AbortSignal;
-      hooks?: (paging: PagingServer) => Partial<ExportPagesHooks>;
+      hooks?: (paging: PagingServer) => Partial<Consumer>;
     } = {},
   ) {
     const paging = await startPagingServer((exchange) => script(exchange, paging));
@@ -38,7 +49,7 @@ describe("the export's request ahead for the next page", () => {
     ).zephr;
     agent = createZephrAgent(zephr.baseUrl, undefined);
     const userIds: string[] = [];
-    const hooks: ExportPagesHooks = {
+    const hooks: Consumer = {
       onExportStarted: () => {
         log.push("started");
         return Promise.resolve();
@@ -59,10 +70,29 @@ describe("the export's request ahead for the next page", () => {
       sleep: () => Promise.resolve(),
       ...(options.signal ? { signal: options.signal } : {}),
     };
-    const pages = exportPages(zephr, {}, deps, hooks).then((end) => {
-      log.push(`stop: ${end.reason}`);
-      return end.pages;
-    });
+    const consume = async (): Promise<number> => {
+      for await (const event of readExportPages(zephr, {}, deps)) {
+        switch (event.type) {
+          case "started":
+            await hooks.onExportStarted();
+            break;
+          case "elements":
+            await hooks.onChunk(event.elements);
+            break;
+          case "page":
+            await hooks.onPage(event.result);
+            break;
+          case "retry":
+            hooks.onRetry(event.page, event.error);
+            break;
+          case "end":
+            log.push(`stop: ${event.reason}`);
+            return event.pages;
+        }
+      }
+      throw new Error("the export's events ended without an end");
+    };
+    const pages = consume();
     return { pages, userIds, log, paging };
   }
 

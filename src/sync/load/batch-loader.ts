@@ -1,4 +1,4 @@
-import type { RunCounts } from "../../db/sync-runs.js";
+import type { ScannedElement } from "../../zephr/json/scanned-element.js";
 import { UserBatch } from "./user-batch.js";
 
 /** A load that has started and not ended: its users, and a promise that settles (never rejects) when it ends. */
@@ -16,7 +16,7 @@ interface Flight {
  * what that load wrote. Memory stays flat whatever the export size: at most `maxInFlight` batches
  * loading and one filling. A failed load surfaces on the next `next()`/`finish()`.
  */
-export class BatchLoader {
+export class BatchLoader<Result> {
   private current = new UserBatch();
   private readonly inFlight = new Set<Flight>();
   /** The end of the load started last. */
@@ -25,14 +25,27 @@ export class BatchLoader {
 
   constructor(
     private readonly batchSize: number,
-    private readonly load: (batch: UserBatch, previous: Promise<void>) => Promise<RunCounts>,
-    private readonly onLoaded: (counts: RunCounts) => void,
+    private readonly load: (batch: UserBatch, previous: Promise<void>) => Promise<Result>,
+    private readonly onLoaded: (result: Result) => void,
     private readonly maxInFlight = 2,
   ) {}
 
   /** The batch elements go into now. */
   get batch(): UserBatch {
     return this.current;
+  }
+
+  /** Adds the elements a chunk of `page` completed (hashed, keyed by user) and hands on a full batch. */
+  async addElements(elements: readonly ScannedElement[], page: number, grantTimezone: string): Promise<void> {
+    this.current.addScanned(elements, page, grantTimezone);
+    await this.next();
+  }
+
+  /** Counts a page read completely (`bytes` long) into the batch it ended in. */
+  async addPage(bytes: number): Promise<void> {
+    this.current.pages += 1;
+    this.current.bytes += bytes;
+    await this.next();
   }
 
   /** Call after adding to `batch`: hands it to a loader when full, waiting for room first. */
@@ -68,8 +81,8 @@ export class BatchLoader {
     const flight: Flight = {
       userIds,
       ended: this.load(batch, this.lastEnded).then(
-        (counts) => {
-          this.onLoaded(counts);
+        (result) => {
+          this.onLoaded(result);
         },
         (error: unknown) => {
           this.failure ??= { error };

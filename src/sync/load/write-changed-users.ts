@@ -17,25 +17,28 @@ export interface WrittenCounts {
 export interface PreparedWrite {
   readonly rows: BatchRows;
   /** The staged users: those the warehouse holds, the only ones with attributes and grants to delete. */
-  readonly existing: readonly string[];
+  readonly stored: readonly string[];
 }
 
 /**
- * Encodes the changed users of a batch as COPY text. Users the warehouse does not hold (not in `stored`)
- * will go in by plain COPY with their attributes and grants (a first load is almost nothing else); users
- * it holds are staged and upserted. `copyNew` false stages every user (after a COPY met a row it did not
- * expect).
+ * How a batch's changed users are written. copy-new: users the warehouse does not hold go in by plain
+ * COPY with their attributes and grants (a first load is almost nothing else), stored users are staged
+ * and upserted. upsert-all: every user is staged and upserted, after a COPY met a row it did not expect.
  */
+export type WriteMode = "copy-new" | "upsert-all";
+
+/** Encodes the changed users of a batch as COPY text, by `mode`; `stored`: those the warehouse holds. */
 export async function prepareWrite(
   changed: readonly NormalizedUser[],
   stored: ReadonlySet<string>,
   runId: string,
-  copyNew: boolean,
+  mode: WriteMode,
 ): Promise<PreparedWrite> {
+  const copyNew = mode === "copy-new";
   const isStored = copyNew ? (id: string) => stored.has(id) : () => true;
   return {
     rows: await toBatchRows(changed, isStored, runId),
-    existing: copyNew ? [...stored] : changed.map((user) => user.userId),
+    stored: copyNew ? [...stored] : changed.map((user) => user.userId),
   };
 }
 
@@ -46,10 +49,10 @@ export async function prepareWrite(
  */
 export async function writeChangedUsers(
   client: PoolClient,
-  { rows, existing }: PreparedWrite,
+  { rows, stored }: PreparedWrite,
 ): Promise<WrittenCounts> {
   const copied = await copyNewRows(client, rows.added);
-  if (existing.length === 0) {
+  if (stored.length === 0) {
     return {
       usersWritten: copied.users,
       attributesWritten: copied.attributes,
@@ -58,8 +61,8 @@ export async function writeChangedUsers(
   }
   return withStagedRows(client, rows.staged, async () => {
     const upserted = await upsertUsers(client);
-    const attributes = await replaceUserAttributes(client, existing);
-    const grants = await replaceUserGrants(client, existing);
+    const attributes = await replaceUserAttributes(client, stored);
+    const grants = await replaceUserGrants(client, stored);
     return {
       usersWritten: copied.users + upserted.length,
       attributesWritten: copied.attributes + attributes,

@@ -8,6 +8,7 @@ import {
 import { addCounts } from "./run-counts.js";
 import { zeroCounts, type RunCounts } from "../../db/sync-runs.js";
 import { SyncError } from "../../errors.js";
+import { planBackfillWindows } from "./plan-windows.js";
 import { runWindow, type RunWindowContext, type WindowOutcome } from "./run-window.js";
 
 export interface BackfillOutcome {
@@ -15,16 +16,6 @@ export interface BackfillOutcome {
   readonly backfill: BackfillRow;
   readonly windows: number;
   readonly counts: RunCounts;
-}
-
-/** The registration windows still to load: [start, start + chunk) … up to registeredBeforeAt. */
-export function remainingWindows(backfill: BackfillRow): { since: Date; before: Date }[] {
-  const windows: { since: Date; before: Date }[] = [];
-  const endMs = backfill.registeredBeforeAt.getTime();
-  for (let startMs = backfill.nextWindowAt.getTime(); startMs < endMs; startMs += backfill.chunkMs) {
-    windows.push({ since: new Date(startMs), before: new Date(Math.min(startMs + backfill.chunkMs, endMs)) });
-  }
-  return windows;
 }
 
 /**
@@ -53,21 +44,19 @@ export async function runRegisteredBackfill(
   let counts = zeroCounts;
   let windows = 0;
   let last: WindowOutcome | undefined;
-  for (const window of remainingWindows(backfill)) {
-    last = await runWindow(context, {
-      kind: "backfill",
-      window: { sinceAt: null, registeredSinceAt: window.since, registeredBeforeAt: window.before },
-      backfillId: backfill.backfillId,
-      reconcile: undefined,
-      watermark: "keep",
-    });
+  for (const spec of planBackfillWindows(backfill)) {
+    last = await runWindow(context, spec);
     counts = addCounts(counts, last.counts);
     windows += 1;
     if (last.status !== "succeeded") {
       await endBackfill(pool, backfill.backfillId, last.status);
       return { last, backfill, windows, counts };
     }
-    await advanceBackfill(pool, backfill.backfillId, window.before);
+    await advanceBackfill(
+      pool,
+      backfill.backfillId,
+      spec.window.registeredBeforeAt ?? backfill.registeredBeforeAt,
+    );
   }
   await endBackfill(pool, backfill.backfillId, "succeeded");
   if (last === undefined) {

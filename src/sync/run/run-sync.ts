@@ -3,18 +3,13 @@ import { SyncError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { Pool } from "../../db/pool.js";
 import { tryAcquireRunLock, type RunLock } from "../../db/run-lock.js";
-import {
-  fullWindow,
-  markAbandonedRuns,
-  zeroCounts,
-  type RunCounts,
-  type RunKind,
-} from "../../db/sync-runs.js";
+import { markAbandonedRuns, zeroCounts, type RunCounts, type RunKind } from "../../db/sync-runs.js";
 import { findWatermark, usersStream } from "../../db/sync-watermarks.js";
 import { createZephrAgent } from "../../zephr/http/open-export-page.js";
 import { runDryRun } from "./run-dry-run.js";
 import { runRegisteredBackfill } from "./run-registered-backfill.js";
-import { runWindow, type RunWindowContext, type WindowOutcome, type WindowSpec } from "./run-window.js";
+import { planWindow } from "./plan-windows.js";
+import { runWindow, type RunWindowContext, type WindowOutcome } from "./run-window.js";
 import { readCaFile } from "./read-ca-file.js";
 import { toSyncError } from "./to-sync-error.js";
 import { checkTenant } from "./check-tenant.js";
@@ -208,30 +203,12 @@ async function runAfterPhases(
 async function runRequest(context: RunWindowContext, request: SyncRequest): Promise<SyncOutcome> {
   const { config, pool } = context;
   switch (request.kind) {
-    case "incremental": {
-      const watermark = await findWatermark(pool, usersStream);
-      if (watermark === null) return runFull(context, false);
-      const sinceAt = new Date(watermark.getTime() - config.lookbackMs);
-      const spec: WindowSpec = {
-        kind: "incremental",
-        window: { ...fullWindow, sinceAt },
-        backfillId: null,
-        reconcile: undefined,
-        watermark: "set",
-      };
-      return toOutcome(await runWindow(context, spec), "incremental", sinceAt);
-    }
+    case "incremental":
     case "full":
-      return runFull(context, request.purgeDeleted === true);
     case "since": {
-      const spec: WindowSpec = {
-        kind: "backfill",
-        window: { ...fullWindow, sinceAt: request.since },
-        backfillId: null,
-        reconcile: undefined,
-        watermark: "keep",
-      };
-      return toOutcome(await runWindow(context, spec), "backfill", request.since);
+      const watermark = request.kind === "incremental" ? await findWatermark(pool, usersStream) : null;
+      const spec = planWindow(request, watermark, config.lookbackMs);
+      return toOutcome(await runWindow(context, spec), spec.kind, spec.window.sinceAt);
     }
     case "registered":
     case "resume": {
@@ -244,16 +221,4 @@ async function runRequest(context: RunWindowContext, request: SyncRequest): Prom
       return { ...last, error, counts: result.counts };
     }
   }
-}
-
-/** A complete export: reconciles deletions and may move the watermark forward to its own start. */
-async function runFull(context: RunWindowContext, purgeDeleted: boolean): Promise<SyncOutcome> {
-  const spec: WindowSpec = {
-    kind: "full",
-    window: fullWindow,
-    backfillId: null,
-    reconcile: { purgeDeleted },
-    watermark: "forward",
-  };
-  return toOutcome(await runWindow(context, spec), "full", null);
 }

@@ -9,31 +9,24 @@ import {
   setRunExportStartedAt,
   zeroCounts,
   type RunCounts,
-  type RunKind,
-  type RunWindow,
 } from "../../db/sync-runs.js";
-import { countLiveUsers, holdsNoUser, markUsersDeleted } from "../../db/live-users.js";
+import { countLiveUsers, markUsersDeleted } from "../../db/live-users.js";
 import { findWatermark, saveWatermark, usersStream } from "../../db/sync-watermarks.js";
 import { SyncError, describeError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { toSyncError } from "./to-sync-error.js";
 import { streamExport, type StreamExportContext } from "./stream-export.js";
-import { WarehouseSink } from "../load/warehouse-sink.js";
+import { readExportPages } from "../../zephr/export/export-pages.js";
+import { BatchLoader } from "../load/batch-loader.js";
+import { loadUserBatch } from "../load/load-user-batch.js";
+import { planLoad } from "../load/plan-load.js";
+import { addCounts } from "./run-counts.js";
 import { toExportWindow } from "./to-export-window.js";
 import { findUnlistedUsers } from "../load/find-unlisted-users.js";
-import { ListedUsers } from "../load/listed-users.js";
-import { prepareAnalystIndexes, type DeferredIndexes } from "../load/first-load-indexes.js";
+import type { DeferredIndexes } from "../load/first-load-indexes.js";
+import type { WindowSpec } from "./plan-windows.js";
 
-/** What one run row covers and what its success does to the watermark. */
-export interface WindowSpec {
-  readonly kind: RunKind;
-  readonly window: RunWindow;
-  readonly backfillId: string | null;
-  /** A complete export: users it did not list are marked deleted (and their data purged if asked). */
-  readonly reconcile: { readonly purgeDeleted: boolean } | undefined;
-  /** set: the export start becomes the watermark; forward: only if later; keep: untouched. */
-  readonly watermark: "set" | "forward" | "keep";
-}
+export type { WindowSpec } from "./plan-windows.js";
 
 export type WindowOutcome =
   | {
@@ -69,7 +62,7 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
   const { pool, config, report } = context;
   const startedAtMs = context.now();
   let runId: string | undefined;
-  let sink: WarehouseSink | undefined;
+  let counts = zeroCounts;
   let deferredIndexes: DeferredIndexes | undefined;
   try {
     runId = await insertRun(pool, spec.kind, spec.window, spec.backfillId);
@@ -84,43 +77,52 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       "run started",
     );
     report({ type: "preparing", runId, kind: spec.kind, sinceAt: spec.window.sinceAt });
-    // A complete export remembers whom it listed, to mark the others deleted; when the warehouse holds
-    // no live user, nobody can be unlisted, and a first load remembers nobody.
-    const liveAtStart = spec.reconcile === undefined ? 0 : await countLiveUsers(pool);
-    const seen = liveAtStart === 0 ? undefined : ListedUsers.forExpected(liveAtStart);
-    // Nothing to compare a first load with: its batches skip the lookup.
-    const startedEmpty = liveAtStart === 0 && (await holdsNoUser(pool));
-    deferredIndexes = await prepareAnalystIndexes(pool, logger);
-    sink = new WarehouseSink({
-      pool,
-      runId,
-      batchSize: config.batchSize,
-      grantTimezone: config.zephr.grantTimezone,
-      startedEmpty,
-      seen,
-      logger,
-    });
-    const exportStartedAt = await streamExport(
-      { ...context, logger },
-      toExportWindow(spec.window, config.zephr.instantPrecision),
-      sink,
-      {
-        onExportStarted: (at) => setRunExportStartedAt(pool, currentRunId, at),
-        onStatedCount: (count) => setRunExpectedCount(pool, currentRunId, count),
+    const plan = await planLoad(pool, logger, { complete: spec.reconcile !== undefined, writes: true });
+    const { listed } = plan;
+    deferredIndexes = plan.indexes;
+    const loader = new BatchLoader(
+      config.batchSize,
+      (batch, previous) =>
+        loadUserBatch(
+          {
+            pool,
+            runId: currentRunId,
+            grantTimezone: config.zephr.grantTimezone,
+            mode: plan.mode,
+            listed,
+            retries: 3,
+            retryMinMs: 200,
+            logger,
+          },
+          batch,
+          previous,
+        ),
+      (loaded: RunCounts) => {
+        counts = addCounts(counts, loaded);
+        logger.debug({ batch: loaded, total: counts }, "batch loaded");
       },
     );
+    const pages = readExportPages(config.zephr, toExportWindow(spec.window, config.zephr.instantPrecision), {
+      http: { agent: context.agent, now: context.now },
+      sleep: context.sleep,
+      ...(context.signal ? { signal: context.signal } : {}),
+    });
+    const exportStartedAt = await streamExport({ ...context, logger }, pages, loader, {
+      onExportStarted: (at) => setRunExportStartedAt(pool, currentRunId, at),
+      onStatedCount: (count) => setRunExpectedCount(pool, currentRunId, count),
+    });
     // Before the run succeeds: a warehouse whose load is complete has all its indexes.
     await deferredIndexes?.restore();
     const finished = await withTransaction(pool, async (client) => {
       let usersDeleted = 0;
       let usersPurged = 0;
-      if (seen !== undefined) {
+      if (listed !== undefined) {
         const liveNow = await countLiveUsers(client);
         // Ids beyond what the guard below accepts are only counted, so memory stays bounded.
         const maxDeletions = Math.max(10, Math.floor(liveNow * config.maxDeleteFraction));
-        const { live, unlisted, ids } = seen.coversAllLive(liveNow)
+        const { live, unlisted, ids } = listed.coversAllLive(liveNow)
           ? { live: liveNow, unlisted: 0, ids: [] }
-          : await findUnlistedUsers(client, seen, maxDeletions);
+          : await findUnlistedUsers(client, listed, maxDeletions);
         if (unlisted > 10 && unlisted > live * config.maxDeleteFraction) {
           throw new SyncError(
             "RECONCILE_REFUSED",
@@ -143,13 +145,12 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       if (moveTo !== null) await saveWatermark(client, usersStream, moveTo, currentRunId);
       return { usersDeleted, usersPurged, watermarkAt: moveTo };
     });
-    logger.info({ counts: sink.counts, ...finished }, "run succeeded");
-    report({ type: "complete", counts: sink.counts, elapsedMs: context.now() - startedAtMs });
-    return { status: "succeeded", runId, counts: sink.counts, ...finished };
+    logger.info({ counts, ...finished }, "run succeeded");
+    report({ type: "complete", counts, elapsedMs: context.now() - startedAtMs });
+    return { status: "succeeded", runId, counts, ...finished };
   } catch (caught) {
     const error = asSyncError(caught, context.logger);
     const status = error.code === "CANCELLED" ? "cancelled" : "failed";
-    const counts = sink?.counts ?? zeroCounts;
     if (runId !== undefined) {
       const failedRunId = runId;
       await markRunEnded(pool, failedRunId, status, error.code, error.message).catch((markError: unknown) => {

@@ -2,11 +2,10 @@ import type { Agent } from "node:http";
 import type { SyncConfig } from "../../config.js";
 import { SyncError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import { exportPages } from "../../zephr/export/export-pages.js";
-import type { ExportWindow } from "../../zephr/export/export-query.js";
+import type { ExportEvent, ExportPagesEnd } from "../../zephr/export/export-pages.js";
 import { checkExportComplete } from "./check-export-complete.js";
 import { chooseExportStart } from "./choose-export-start.js";
-import type { ExportSink } from "../load/export-sink.js";
+import type { BatchLoader } from "../load/batch-loader.js";
 import { ReceivedUsers } from "./received-users.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 
@@ -39,70 +38,77 @@ export interface StreamExportEvents {
 }
 
 /**
- * Streams one export window into a sink, page by page, reporting progress, and fails it when it cannot
- * be called complete (checkExportComplete: after the sink has loaded what arrived). Resolves with the
- * instant the export started (see chooseExportStart).
+ * Streams one export into a batch loader, event by event (pages → elements → batches), reporting
+ * progress, and fails it when it cannot be called complete (checkExportComplete: after the loader has
+ * loaded what arrived). Resolves with the instant the export started (see chooseExportStart).
  */
-export async function streamExport(
+export async function streamExport<Loaded>(
   context: StreamExportContext,
-  window: ExportWindow,
-  sink: ExportSink,
+  source: AsyncIterable<ExportEvent>,
+  loader: BatchLoader<Loaded>,
   events: StreamExportEvents,
 ): Promise<Date> {
   const { config, logger, report, signal } = context;
   const startedAtMs = context.now();
   const download = { bytes: 0, pages: 0, users: 0, expectedUsers: undefined as number | undefined };
-  let exportStartedAt: Date | undefined;
   const received = new ReceivedUsers();
+  let exportStartedAt: Date | undefined;
+  let end: ExportPagesEnd | undefined;
   const stopIfAsked = () => {
     if (signal?.aborted === true) throw cancelledError();
     context.checkStillOwned();
   };
   try {
-    const end = await exportPages(
-      config.zephr,
-      window,
-      {
-        http: { agent: context.agent, now: context.now },
-        sleep: context.sleep,
-        ...(signal ? { signal } : {}),
-      },
-      {
-        onExportStarted: async (serverDateMs, requestedAtMs) => {
+    for await (const event of source) {
+      switch (event.type) {
+        case "started":
           exportStartedAt = chooseExportStart(
             { clock: config.zephr.watermarkClock, maxClockSkewMs: config.zephr.maxClockSkewMs },
-            serverDateMs,
-            requestedAtMs,
+            event.serverDateMs,
+            event.requestedAtMs,
             logger,
           );
           await events.onExportStarted(exportStartedAt);
-        },
-        onChunk: async (elements, page, bytes) => {
+          break;
+        case "elements":
           stopIfAsked();
-          download.bytes += bytes;
-          download.users += elements.length;
-          received.add(elements);
+          download.bytes += event.bytes;
+          download.users += event.elements.length;
+          received.add(event.elements);
           report({ type: "downloading", ...download, elapsedMs: context.now() - startedAtMs });
-          await sink.accept(elements, page);
-        },
-        onPage: async (result) => {
+          await loader.addElements(event.elements, event.page, config.zephr.grantTimezone);
+          break;
+        case "page": {
+          const { result } = event;
           download.pages += 1;
           if (download.expectedUsers === undefined && result.summary.totalCount !== undefined) {
             download.expectedUsers = result.summary.totalCount;
             await events.onStatedCount(result.summary.totalCount);
           }
           logger.info({ page: result.page, users: result.elements, bytes: result.bytes }, "page received");
-          await sink.pageDone(result);
-        },
-        onRetry: (page, error, attempt, delayMs) => {
+          await loader.addPage(result.bytes);
+          break;
+        }
+        case "retry":
           logger.warn(
-            { page, attempt, delayMs, code: error.code, err: error.message },
+            {
+              page: event.page,
+              attempt: event.attempt,
+              delayMs: event.delayMs,
+              code: event.error.code,
+              err: event.error.message,
+            },
             "page failed; retrying",
           );
-          report({ type: "retrying", page, delayMs, reason: error.message });
-        },
-      },
-    );
+          report({ type: "retrying", page: event.page, delayMs: event.delayMs, reason: event.error.message });
+          break;
+        case "end":
+          end = event;
+          break;
+      }
+    }
+    if (end === undefined || exportStartedAt === undefined)
+      throw new Error("the export ended without its end");
     logger.info(
       {
         reason: end.reason,
@@ -112,18 +118,17 @@ export async function streamExport(
       },
       "export read",
     );
-    await sink.finish();
+    await loader.finish();
     const incomplete = checkExportComplete(end, received.count, config.countTolerance);
     if (incomplete !== undefined) throw incomplete;
     // A signal that came while the last batches were written: they are committed, but the run stops
     // before its checkpoint, as documented (cancelled, watermark unchanged, exit 1).
     stopIfAsked();
   } catch (error) {
-    await sink.settle();
+    await loader.settle();
     if (signal?.aborted === true) throw cancelledError();
     throw error;
   }
   context.checkStillOwned();
-  if (exportStartedAt === undefined) throw new Error("the export finished without a first response");
   return exportStartedAt;
 }

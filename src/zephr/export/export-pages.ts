@@ -6,7 +6,7 @@ import { buildExportQuery, userExportPath, type ExportWindow } from "./export-qu
 import { openSignedGet, type HttpDeps } from "../http/open-export-page.js";
 import { PagePrefetch } from "../http/page-prefetch.js";
 import { resolveNextLink, type PageRequest } from "./resolve-next-link.js";
-import { retryTransient } from "../http/retry-transient.js";
+import { finalRetryError, planRetry, throwIfAborted, waitToRetry } from "../http/retry-policy.js";
 import type { ScannedElement } from "../json/scanned-element.js";
 
 export type { PagingStop } from "./decide-paging.js";
@@ -33,49 +33,64 @@ export interface ExportPagesEnd {
   readonly elements: number;
 }
 
-export interface ExportPagesHooks {
-  /** Called once, when the first page's headers arrive, with Zephr's clock if it sent a Date header. */
-  readonly onExportStarted: (serverDateMs: number | undefined, requestedAtMs: number) => Promise<void>;
+/** What reading an export yields, in order: one `started`, then elements and pages, retries among them. */
+export type ExportEvent =
+  /** The first page's headers arrived, with Zephr's clock if it sent a Date header. */
+  | { readonly type: "started"; readonly serverDateMs: number | undefined; readonly requestedAtMs: number }
   /**
-   * One chunk of a page was read (`bytes` long) and completed these elements. May wait (backpressure:
-   * the body is not read meanwhile).
+   * One chunk of a page was read (`bytes` long) and completed these elements. The body is not read
+   * further until the consumer asks for the next event: its wait is TCP backpressure on Zephr.
    */
-  readonly onChunk: (elements: readonly ScannedElement[], page: number, bytes: number) => Promise<void>;
+  | {
+      readonly type: "elements";
+      readonly page: number;
+      readonly elements: readonly ScannedElement[];
+      readonly bytes: number;
+    }
   /** A page was read completely. */
-  readonly onPage: (result: PageResult) => Promise<void>;
-  /** A page attempt failed and will be tried again after `delayMs`. */
-  readonly onRetry: (page: number, error: SyncError, attempt: number, delayMs: number) => void;
-}
+  | { readonly type: "page"; readonly result: PageResult }
+  /**
+   * A page attempt failed and the page will be read again from its start after `delayMs`: elements it
+   * delivered before failing arrive again, which loading tolerates.
+   */
+  | {
+      readonly type: "retry";
+      readonly page: number;
+      readonly error: SyncError;
+      readonly attempt: number;
+      readonly delayMs: number;
+    }
+  /** Paging ended: the last event. */
+  | ({ readonly type: "end" } & ExportPagesEnd);
 
 export interface ExportPagesDeps {
   readonly http: HttpDeps;
+  /** Waits a Retry-After (injectable). */
   readonly sleep: (ms: number) => Promise<void>;
   readonly signal?: AbortSignal;
 }
 
 /**
- * Fetches the export page after page and streams each page's elements to the hooks. Which page comes
+ * Reads the export page after page, as an async iteration of events (ExportEvent). Which page comes
  * next, and whether one does, is the server's word where its envelope says (decidePaging): its
  * `links.next` is followed as given (checked by resolveNextLink), else the next page number is asked
  * for at the page size the server used. Only a bare array ends on a page short of that size. A page
  * that repeats the one before ends the export (a server ignoring `page` cannot loop it), as does
  * ZEPHR_MAX_PAGES, as a failure.
  *
- * A page that fails transiently (network, timeout, 429, 5xx) is fetched again from its start, with
- * backoff and jitter, honouring Retry-After; elements it delivered before failing arrive again, which
- * loading tolerates.
+ * A page that fails transiently (network, timeout, 429, 5xx) is read again from its start, as planRetry
+ * says (the policy retryTransient follows for single requests).
  *
  * Zephr builds a page only once asked, so the likely next request (this one with `page` one higher) is
  * sent as soon as a page's headers arrive (never beyond ZEPHR_MAX_PAGES) and read when its turn comes,
- * if paging then asks for exactly that request: see PagePrefetch. Hooks still see one page after the
- * other. When paging ends, for whatever reason, the request ahead is aborted.
+ * if paging then asks for exactly that request: see PagePrefetch. When the iteration ends, for whatever
+ * reason (the consumer stopping early included), the request ahead is aborted.
  */
-export async function exportPages(
+export async function* readExportPages(
   zephr: ZephrConfig,
   window: ExportWindow,
   deps: ExportPagesDeps,
-  hooks: ExportPagesHooks,
-): Promise<ExportPagesEnd> {
+): AsyncGenerator<ExportEvent, void, undefined> {
   let started = false;
   const ownRequest = (page: number, pageSize: number): PageRequest => ({
     path: userExportPath,
@@ -86,7 +101,8 @@ export async function exportPages(
     deps.signal,
   );
 
-  const fetchPage = async (page: number, request: PageRequest) => {
+  /** One attempt at one page: its events, then what paging needs to know of it. */
+  async function* readPage(page: number, request: PageRequest) {
     // Read for page 1 only, which is never requested ahead.
     const requestedAtMs = deps.http.now();
     const opened = await (ahead.take(request) ??
@@ -95,29 +111,29 @@ export async function exportPages(
     if (guess !== undefined) ahead.request(guess);
     if (!started) {
       started = true;
-      await hooks.onExportStarted(opened.serverDateMs, requestedAtMs);
+      yield { type: "started", serverDateMs: opened.serverDateMs, requestedAtMs } satisfies ExportEvent;
     }
     const parser = new ExportBodyParser();
     let elements = 0;
     let first: ScannedElement | undefined;
     let last: ScannedElement | undefined;
-    const deliver = async (scanned: ScannedElement[], bytes: number) => {
+    const chunkEvent = (scanned: ScannedElement[], bytes: number): ExportEvent => {
       if (scanned.length > 0) {
         first ??= scanned[0];
         last = scanned[scanned.length - 1];
         elements += scanned.length;
       }
-      await hooks.onChunk(scanned, page, bytes);
+      return { type: "elements", page, elements: scanned, bytes };
     };
-    for await (const chunk of opened.body) await deliver(parser.write(chunk), chunk.length);
+    for await (const chunk of opened.body) yield chunkEvent(parser.write(chunk), chunk.length);
     const ended = parser.end();
-    await deliver(ended.elements, 0);
+    yield chunkEvent(ended.elements, 0);
     return {
       result: { page, elements, bytes: parser.bytes, summary: ended.summary },
       // element.user.user_id (when a string) of the first and last element.
       fingerprint: `${elements}:${first?.userId ?? ""}:${last?.userId ?? ""}`,
     };
-  };
+  }
 
   let request = ownRequest(1, zephr.pageSize);
   let pageSize = zephr.pageSize;
@@ -132,16 +148,26 @@ export async function exportPages(
           `The export did not end after ${zephr.maxPages} pages of up to ${pageSize} users; raise ZEPHR_MAX_PAGES if the tenant really has that many users.`,
         );
       }
-      const current = request;
-      const { result, fingerprint } = await retryTransient(
-        zephr,
-        deps,
-        () => fetchPage(page, current),
-        (error, attempt, delayMs) => {
-          hooks.onRetry(page, error, attempt, delayMs);
-        },
-      );
-      await hooks.onPage(result);
+      let read: { result: PageResult; fingerprint: string } | undefined;
+      for (let attempts = 1; read === undefined; attempts++) {
+        try {
+          read = yield* readPage(page, request);
+        } catch (error) {
+          throwIfAborted(deps);
+          const wait = planRetry(zephr, error, attempts);
+          if (wait === undefined) throw finalRetryError(zephr, error, attempts, deps);
+          yield {
+            type: "retry",
+            page,
+            error: wait.error,
+            attempt: attempts,
+            delayMs: wait.backoffMs + wait.retryAfterMs,
+          };
+          await waitToRetry(wait, deps);
+        }
+      }
+      const { result, fingerprint } = read;
+      yield { type: "page", result };
       elementsSoFar += result.elements;
       statedCount ??= result.summary.totalCount;
       if (page === 1) pageSize = pagingPageSize(result.summary, result.elements, zephr.pageSize);
@@ -155,17 +181,20 @@ export async function exportPages(
         requestedPageSize: zephr.pageSize,
       });
       if (decision.kind === "stop") {
-        return {
+        ahead.cancel();
+        yield {
+          type: "end",
           pages: page,
           reason: decision.reason,
           doubt: decision.doubt,
           statedCount,
           elements: elementsSoFar,
         };
+        return;
       }
       request =
         decision.kind === "follow"
-          ? resolveNextLink(zephr.baseUrl, current, decision.url)
+          ? resolveNextLink(zephr.baseUrl, request, decision.url)
           : ownRequest(decision.page, pageSize);
       previousFingerprint = fingerprint;
     }
