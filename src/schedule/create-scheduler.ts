@@ -5,7 +5,7 @@ import { findLastSuccessFinishedAt } from "../db/schedule-last-success.js";
 import { zeroCounts } from "../db/sync-runs.js";
 import type { SyncMetrics } from "../metrics/sync-metrics.js";
 import type { SyncOutcome } from "../sync/run/run-sync.js";
-import { toSyncError } from "../sync/run/to-sync-error.js";
+import { toSyncError } from "../sync/to-sync-error.js";
 import { classifyOutcome, findOutcomeCounts, findOutcomeRunId } from "./classify-outcome.js";
 import { createCronSchedule, type CronSchedule } from "./create-cron-schedule.js";
 import { decideCatchUp, successKindsFor, type CatchUpDecision } from "./decide-catch-up.js";

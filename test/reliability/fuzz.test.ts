@@ -4,7 +4,7 @@ import { SeededRandom } from "../../tools/simulator/index.js";
 import { isUuid } from "../../src/sync/normalize/is-uuid.js";
 import { normalizeElement } from "../../src/sync/normalize/normalize-element.js";
 import type { NormalizeOutcome } from "../../src/db/normalized-user.js";
-import { peekUserId } from "../../src/sync/load/source-hash.js";
+import { peekUserId } from "../../src/sync/normalize/source-hash.js";
 import { ExportBodyParser } from "../../src/zephr/json/export-body-parser.js";
 import { tooDeep, type BuiltValue } from "../../src/zephr/json/json-value-builder.js";
 import type { ScannedElement } from "../../src/zephr/json/scanned-element.js";

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from "node:util";
 import { LosslessNumber } from "../../src/json/lossless-number.js";
 import { stringifyJson } from "../../src/json/stringify-json.js";
 import { SimulatorStore } from "../../tools/simulator/index.js";
-import { computeSourceHash, normalizationVersion, peekUserId } from "../../src/sync/load/source-hash.js";
+import { computeSourceHash, normalizationVersion, peekUserId } from "../../src/sync/normalize/source-hash.js";
 import { buildJsonValue } from "../../src/zephr/json/build-json-value.js";
 import { ExportBodyParser } from "../../src/zephr/json/export-body-parser.js";
 import { tooDeep, type BuiltValue } from "../../src/zephr/json/json-value-builder.js";

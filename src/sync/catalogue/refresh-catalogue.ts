@@ -22,7 +22,7 @@ import { describeRequestUrl } from "../../zephr/http/describe-request-url.js";
 import { fetchCatalogueListing } from "../../zephr/catalogue/fetch-catalogue.js";
 import { createZephrAgent } from "../../zephr/http/open-export-page.js";
 import { toDatabaseError } from "../../db/database-errors.js";
-import { readCaFile } from "../run/read-ca-file.js";
+import { readCaFile } from "../read-ca-file.js";
 
 export interface CatalogueRefreshDeps {
   readonly zephr: ZephrConfig;

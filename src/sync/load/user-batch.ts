@@ -1,5 +1,5 @@
 import type { ScannedElement } from "../../zephr/json/scanned-element.js";
-import { computeSourceHash, peekUserId } from "./source-hash.js";
+import { computeSourceHash, peekUserId } from "../normalize/source-hash.js";
 
 /** An element as received, waiting for its batch to be compared with the warehouse and loaded. */
 export interface PendingElement {

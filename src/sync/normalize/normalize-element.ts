@@ -5,7 +5,7 @@ import { tooDeep } from "../../zephr/json/json-value-builder.js";
 import type { NormalizeOutcome, NormalizedGrant } from "../../db/normalized-user.js";
 import { parseInstant } from "./parse-instant.js";
 import { toUserId } from "./is-uuid.js";
-import { computeSourceHash } from "../load/source-hash.js";
+import { computeSourceHash } from "./source-hash.js";
 
 const knownUserKeys = new Set([
   "user_id",

@@ -1,5 +1,5 @@
 import type { ScannedElement } from "../../zephr/json/scanned-element.js";
-import { peekUserId } from "../load/source-hash.js";
+import { peekUserId } from "../normalize/source-hash.js";
 import { UserIdSet } from "../load/user-id-set.js";
 
 /**

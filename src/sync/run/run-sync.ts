@@ -1,7 +1,4 @@
-import type { SyncConfig } from "../../config.js";
 import { SyncError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
-import type { Pool } from "../../db/pool.js";
 import { tryAcquireRunLock, type RunLock } from "../../db/run-lock.js";
 import { markAbandonedRuns, zeroCounts, type RunCounts, type RunKind } from "../../db/sync-runs.js";
 import { findWatermark, usersStream } from "../../db/sync-watermarks.js";
@@ -10,27 +7,17 @@ import { runDryRun } from "./run-dry-run.js";
 import { runRegisteredBackfill } from "./run-registered-backfill.js";
 import { planWindow } from "./plan-windows.js";
 import { runWindow, type RunWindowContext, type WindowOutcome } from "./run-window.js";
-import { readCaFile } from "./read-ca-file.js";
-import { toSyncError } from "./to-sync-error.js";
+import { readCaFile } from "../read-ca-file.js";
+import { toSyncError } from "../to-sync-error.js";
 import { checkTenant } from "./check-tenant.js";
 import type { DryRunReport, SyncRequest } from "./sync-request.js";
-import type { SyncProgressListener } from "./sync-progress.js";
+import type { SyncDeps } from "./sync-deps.js";
 import { refreshCatalogue, type CatalogueRefreshSummary } from "../catalogue/refresh-catalogue.js";
 import { syncStateEvents, type StateEventsOutcome } from "../state-events/sync-state-events.js";
 
 export type { SyncRequest } from "./sync-request.js";
 
-export interface SyncDeps {
-  readonly config: SyncConfig;
-  readonly pool: Pool;
-  readonly logger: Logger;
-  /** ms since the epoch; injectable so tests control time. */
-  readonly now: () => number;
-  readonly sleep: (ms: number) => Promise<void>;
-  /** Aborting it stops the run cleanly: it ends as cancelled, the watermark unchanged. */
-  readonly signal?: AbortSignal;
-  readonly onProgress?: SyncProgressListener;
-}
+export type { SyncDeps } from "./sync-deps.js";
 
 export type SyncOutcome =
   | { readonly status: "locked" }

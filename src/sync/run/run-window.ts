@@ -14,7 +14,7 @@ import { countLiveUsers, markUsersDeleted } from "../../db/live-users.js";
 import { findWatermark, saveWatermark, usersStream } from "../../db/sync-watermarks.js";
 import { SyncError, describeError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
-import { toSyncError } from "./to-sync-error.js";
+import { toSyncError } from "../to-sync-error.js";
 import { streamExport, type StreamExportContext } from "./stream-export.js";
 import { readExportPages } from "../../zephr/export/export-pages.js";
 import { BatchLoader } from "../load/batch-loader.js";

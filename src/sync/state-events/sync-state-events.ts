@@ -15,9 +15,9 @@ import { createZephrAgent } from "../../zephr/http/open-export-page.js";
 import { retryTransient } from "../../zephr/http/retry-transient.js";
 import { streamStateEvents, type StateEventsWindow } from "../../zephr/export/state-events-export.js";
 import { normalizeStateEvent, type StateEventRecord } from "./normalize-state-event.js";
-import { readCaFile } from "../run/read-ca-file.js";
+import { readCaFile } from "../read-ca-file.js";
 import type { StateEventsProgressListener } from "./state-events-progress.js";
-import { toSyncError } from "../run/to-sync-error.js";
+import { toSyncError } from "../to-sync-error.js";
 
 /** The zephr.sync_watermarks stream of the state events export: the `to` of the last loaded window. */
 export const stateEventsStream = "state_events";

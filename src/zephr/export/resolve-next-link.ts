@@ -1,11 +1,9 @@
 import { SyncError } from "../../errors.js";
 import { exportFilterKeys, userExportPath } from "./export-query.js";
 
-/** One export page request: the path under ZEPHR_BASE_URL and the query exactly as signed and sent. */
-export interface PageRequest {
-  readonly path: string;
-  readonly query: string;
-}
+import type { PageRequest } from "../http/page-request.js";
+
+export type { PageRequest } from "../http/page-request.js";
 
 /**
  * The request `links.next` asks for, checked before anything is signed for it: resolved against the

@@ -1,5 +1,5 @@
 import type { OpenExportPage } from "./open-export-page.js";
-import type { PageRequest } from "../export/resolve-next-link.js";
+import type { PageRequest } from "./page-request.js";
 
 /** Sends one export page request and resolves with its headers; `signal` aborts it. */
 export type OpenPage = (request: PageRequest, signal: AbortSignal) => Promise<OpenExportPage>;

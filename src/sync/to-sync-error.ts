@@ -1,6 +1,6 @@
-import { SyncError, describeError } from "../../errors.js";
-import type { Logger } from "../../logger.js";
-import { isDatabaseFailure, toDatabaseError } from "../../db/database-errors.js";
+import { SyncError, describeError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import { isDatabaseFailure, toDatabaseError } from "../db/database-errors.js";
 
 /**
  * The one place where anything caught becomes a SyncError: a SyncError stays as it is, a database

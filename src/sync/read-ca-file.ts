@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { rootCertificates } from "node:tls";
-import { SyncError, describeError } from "../../errors.js";
+import { SyncError, describeError } from "../errors.js";
 
 /** Node's own CA list plus the PEM file named by ZEPHR_CA_FILE, or undefined (Node's defaults) when none. */
 export function readCaFile(path: string | undefined): string[] | undefined {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { ScannedElement } from "../../zephr/json/scanned-element.js";
-import { toUserId } from "../normalize/is-uuid.js";
+import { toUserId } from "./is-uuid.js";
 
 /**
  * Bump when normalization changes meaning, so every user is rewritten once by the next run that lists it.
