@@ -1,0 +1,84 @@
+import { z } from "zod";
+import { ConfigError } from "../errors.js";
+import { configChecks, type ConfigCheck } from "./config-checks.js";
+import {
+  configSpec,
+  variableNames,
+  type ConfigValues,
+  type Section,
+  type SectionValues,
+  type Variable,
+} from "./config-spec.js";
+import type { ValueKind } from "./value-kinds.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** The trimmed text of a variable, or undefined when it is unset or blank (blank counts as unset). */
+export function readSetText(value: unknown): string | undefined {
+  return typeof value === "string" && value.trim() !== "" ? value.trim() : undefined;
+}
+
+/** One variable's schema: blank → unset, then its default, its requirement or undefined, then its kind. */
+function createVariableSchema(variable: Variable): z.ZodType {
+  const kind: ValueKind<unknown> = variable.kind;
+  const whenSet =
+    "default" in variable
+      ? kind.prefault(variable.default)
+      : "required" in variable
+        ? z.string({ error: `is not set: ${variable.required}` }).pipe(kind)
+        : kind.optional();
+  return z.preprocess(readSetText, whenSet);
+}
+
+function addCheck(schema: z.ZodObject, check: ConfigCheck): z.ZodObject {
+  const reads: readonly PropertyKey[] = check.reads;
+  return schema.superRefine(
+    (values, ctx) => {
+      // Sound: `when` lets this run only once every variable in `reads` has parsed to its typed value.
+      const problem = check.findProblem(values as ConfigValues);
+      if (problem === undefined) return;
+      const params = problem.value === undefined ? {} : { params: { value: problem.value } };
+      ctx.addIssue({ code: "custom", path: [problem.name], message: problem.message, ...params });
+    },
+    {
+      when: (payload) =>
+        !payload.issues.some((issue) => issue.path?.[0] !== undefined && reads.includes(issue.path[0])),
+    },
+  );
+}
+
+/** `NAME="text" must be …` or, for a problem that must not echo the text, `NAME must be …`. */
+function formatProblem(issue: z.core.$ZodIssue): string {
+  const name = String(issue.path[0]);
+  const value: unknown = issue.code === "custom" ? issue.params?.value : undefined;
+  return typeof value === "string"
+    ? `${name}=${JSON.stringify(value)} ${issue.message}`
+    : `${name} ${issue.message}`;
+}
+
+/**
+ * Reads and validates every variable of the given sections, and runs every check across them; throws
+ * ConfigError listing every problem at once. Returns each section's fields, keyed by section.
+ */
+export function readSections<const S extends Section>(
+  env: Env,
+  sections: readonly S[],
+): { readonly [K in S]: SectionValues<K> } {
+  const wanted: readonly Section[] = sections;
+  const names = variableNames.filter((name) => wanted.includes(configSpec[name].section));
+  const shape = Object.fromEntries(names.map((name) => [name, createVariableSchema(configSpec[name])]));
+  const schema = configChecks
+    .filter((check) => check.reads.every((name) => names.includes(name)))
+    .reduce(addCheck, z.object(shape));
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map(formatProblem));
+
+  const bySection: Partial<Record<Section, Record<string, unknown>>> = {};
+  for (const name of names) {
+    const { section, field } = configSpec[name];
+    (bySection[section] ??= {})[field] = parsed.data[name];
+  }
+  for (const section of sections) bySection[section] ??= {};
+  // Sound: each section holds exactly the fields the spec gives it, each parsed by that variable's kind.
+  return bySection as { readonly [K in S]: SectionValues<K> };
+}
