@@ -1,12 +1,15 @@
-import { configVariables } from "../config.js";
+import { configSpec, variableNames } from "../config/config-spec.js";
+import { describeUnset } from "../config/describe-unset.js";
 import type { CommandName } from "./command-flags.js";
 
 export function helpText(version: string): string {
-  const variables = configVariables
-    .map(
-      (v) =>
-        `  ${v.name.padEnd(24)} ${v.meaning}${v.default.startsWith("(") ? ` ${v.default}` : ` (default ${v.default})`}`,
-    )
+  const nameWidth = Math.max(...variableNames.map((name) => name.length));
+  const variables = variableNames
+    .map((name) => {
+      const variable = configSpec[name];
+      const unset = "default" in variable ? `(default ${variable.default})` : describeUnset(variable, String);
+      return `  ${name.padEnd(nameWidth)} ${variable.help} ${unset}`;
+    })
     .join("\n");
   return `zephr-sync ${version}: keeps a PostgreSQL warehouse in step with the users of a Zephr tenant.
 
