@@ -1,9 +1,7 @@
-import { configVariables } from "../../src/config.js";
+import { configSpec, variableNames } from "../../src/config/config-spec.js";
+import { findEnvTable, renderEnvTable, replaceEnvTable } from "../../src/config/render-env-table.js";
+import { helpText } from "../../src/commands/help-text.js";
 import { readReadme, readmeOpeningCommands } from "../support/readme-commands.js";
-
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
 
 describe("the README", () => {
   const readme = readReadme();
@@ -13,18 +11,28 @@ describe("the README", () => {
     expect(readme.indexOf("```sh")).toBeLessThan(readme.indexOf("## "));
   });
 
-  test("documents every environment variable the code reads, and no other", () => {
-    const documented = [...readme.matchAll(/^\|\s*`([A-Z_]+)`\s*\|/gm)].map((m) => m[1]);
-    expect(documented.sort()).toEqual(configVariables.map((v) => v.name).sort());
+  test("its table of environment variables is the one the config spec renders (npm run docs:env rewrites it)", () => {
+    const { start, end } = findEnvTable(readme);
+    expect(readme.slice(start, end)).toBe(renderEnvTable());
   });
 
-  test("states each variable's default as the code has it", () => {
-    for (const variable of configVariables) {
-      if (variable.default.startsWith("(")) continue;
-      expect(readme).toMatch(
-        new RegExp(`^\\|\\s*\`${variable.name}\`\\s*\\|\\s*\`${escape(variable.default)}\`\\s*\\|`, "m"),
-      );
+  test("documents every variable the code reads, once, and no other, with the default the code has", () => {
+    const documented = [...readme.matchAll(/^\|\s*`([A-Z_]+)`\s*\|\s*([^|]*?)\s*\|/gm)].map((m) => [
+      m[1],
+      m[2],
+    ]);
+    expect(documented.map(([name]) => name)).toEqual(variableNames);
+    for (const [name, shown] of documented) {
+      const variable = configSpec[name as keyof typeof configSpec];
+      if ("default" in variable) expect(shown).toBe(`\`${variable.default}\``);
+      else expect(shown).toMatch(/^\((required|none|off)/);
     }
+  });
+
+  test("rewriting the table from the spec changes nothing but the table", () => {
+    const stale = readme.replace(/^\| `SYNC_LOOKBACK` .*$/m, "| `SYNC_LOOKBACK` | `2h` | stale |");
+    expect(stale).not.toBe(readme);
+    expect(replaceEnvTable(stale)).toBe(readme);
   });
 
   test("documents every command and the four exit codes", () => {
@@ -40,3 +48,26 @@ describe("the README", () => {
     for (const code of ["0", "1", "2", "3"]) expect(readme).toMatch(new RegExp(`^\\| ${code}\\s+\\|`, "m"));
   });
 });
+
+describe("--help", () => {
+  test("lists every variable once, in the spec's order, with its line and what unset means", () => {
+    const environment = helpText("0.0.0").split("\nEnvironment:\n")[1] ?? "";
+    const lines = environment.trimEnd().split("\n");
+    expect(lines.map((line) => line.trim().split(/\s+/)[0])).toEqual(variableNames);
+    for (const [index, name] of variableNames.entries()) {
+      const variable = configSpec[name];
+      expect(lines[index]).toContain(variable.help);
+      if ("default" in variable)
+        expect(lines[index]).toMatch(new RegExp(`\\(default ${escape(variable.default)}\\)$`));
+    }
+    expect(lines.find((line) => line.includes("DATABASE_URL"))).toMatch(/\(required\)$/);
+    expect(lines.find((line) => line.includes("ZEPHR_SECRET_KEY"))).toMatch(
+      /\(required for run, backfill, schedule\)$/,
+    );
+    expect(lines.find((line) => line.includes("METRICS_PORT"))).toMatch(/\(off\)$/);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
