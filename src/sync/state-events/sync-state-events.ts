@@ -1,5 +1,5 @@
 import type { Agent } from "node:http";
-import type { ZephrConfig } from "../../config.js";
+import type { StateEventsConfig, ZephrConfig } from "../../config.js";
 import { SyncError, describeError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { Pool } from "../../db/pool.js";
@@ -22,23 +22,8 @@ import { toSyncError } from "../to-sync-error.js";
 /** The zephr.sync_watermarks stream of the state events export: the `to` of the last loaded window. */
 export const stateEventsStream = "state_events";
 
-export interface StateEventsConfig {
-  /** ZEPHR_STATE_EVENTS: load state events after the users (opt-in: not every tenant has the export). */
-  readonly enabled: boolean;
-  /** ZEPHR_STATE_EVENTS_BACKFILL: how far back the first load starts (ms before now). */
-  readonly backfillMs: number;
-  /** ZEPHR_STATE_EVENTS_WINDOW: longest range one request asks for; the watermark moves after each (ms). */
-  readonly windowMs: number;
-  /** Rows per insert statement. */
-  readonly batchRows: number;
-}
-
-export const stateEventsDefaults: StateEventsConfig = Object.freeze({
-  enabled: false,
-  backfillMs: 30 * 86_400_000,
-  windowMs: 86_400_000,
-  batchRows: 2000,
-});
+// Declared with the other settings in src/config (ZEPHR_STATE_EVENTS*); re-exported for this phase's callers.
+export { stateEventsDefaults, type StateEventsConfig } from "../../config.js";
 
 export interface StateEventsDeps {
   readonly zephr: ZephrConfig;
