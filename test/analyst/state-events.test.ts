@@ -89,6 +89,10 @@ describe("loading state events from the simulator", () => {
 
   beforeAll(async () => {
     fixture = await startSyncFixture({ users: { count: 30, seed: 5 } });
+  });
+
+  beforeEach(async () => {
+    await fixture.reset();
     runId = expectSucceeded(await fixture.run()).runId;
   });
 
@@ -117,16 +121,22 @@ describe("loading state events from the simulator", () => {
     expect(fixture.simulator.requests).toEqual([]);
   });
 
-  test("the first load backfills in windows, keeps every column and types the known ones", async () => {
+  /** Four events, one too old for the first load's range, loaded by a first load in 7-day windows. */
+  async function loadFirstEvents(progress: StateEventsProgressEvent[] = []) {
     const now = fixture.clock.nowMs;
     addEvent(userA, "grant_started", "active", now - 3 * dayMs);
     addEvent(userA, "grant_expired", "lapsed", now - 2 * dayMs);
     addEvent(userB, "grant_started", "active", now - hourMs);
     addEvent(userB, "too_old", "active", now - 40 * dayMs);
     fixture.simulator.requests.length = 0;
+    return runStateEvents(fixture, runId, { windowMs: 7 * dayMs }, progress);
+  }
+
+  test("the first load backfills in windows, keeps every column and types the known ones", async () => {
+    const now = fixture.clock.nowMs;
     const progress: StateEventsProgressEvent[] = [];
 
-    const outcome = await runStateEvents(fixture, runId, { windowMs: 7 * dayMs }, progress);
+    const outcome = await loadFirstEvents(progress);
 
     expect(outcome).toMatchObject({ status: "succeeded", windows: 5, rowsReceived: 3, rowsInserted: 3 });
     const requests = fixture.simulator.requests.filter((r) => r.path === "/v4/user-export");
@@ -166,6 +176,7 @@ describe("loading state events from the simulator", () => {
   });
 
   test("a re-run over the same range adds nothing, and an incremental run starts at the watermark minus the lookback", async () => {
+    await loadFirstEvents();
     const before = await fixture.db.pool.query(`select count(*)::int as n from zephr.user_state_events`);
     await fixture.db.pool.query(`delete from zephr.sync_watermarks where stream = $1::text`, [
       stateEventsStream,
@@ -194,6 +205,7 @@ describe("loading state events from the simulator", () => {
   });
 
   test("an odd CSV (BOM, quoted newlines, repeated and blank headers, ragged rows, NUL) loads without losing a field", async () => {
+    await loadFirstEvents();
     fixture.clock.advance(hourMs);
     const csv =
       "\uFEFFuser_id,event,event,,timestamp\r\n" +
@@ -238,6 +250,7 @@ describe("loading state events from the simulator", () => {
   });
 
   test("a failed export is reported as State events export failed, keeps the watermark and leaves user data alone", async () => {
+    await loadFirstEvents();
     const watermark = await findWatermark(fixture.db.pool, stateEventsStream);
     const users = await fixture.db.pool.query(`select count(*)::int as n from zephr.users`);
     fixture.clock.advance(hourMs);
@@ -270,6 +283,7 @@ describe("loading state events from the simulator", () => {
   });
 
   test("a connection dropped mid-body is retried and the window loads once", async () => {
+    await loadFirstEvents();
     fixture.clock.advance(hourMs);
     addEvent(userA, "retried", "active", fixture.clock.nowMs - 30 * 60_000);
     fixture.simulator.stateEvents.faults.push({ kind: "drop", afterBytes: 20 });

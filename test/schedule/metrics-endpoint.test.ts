@@ -31,6 +31,11 @@ describe("/healthz and /metrics", () => {
 
   beforeAll(async () => {
     fixture = await startSyncFixture({ users: { count: 120, seed: 23 } });
+  });
+
+  // Each test gets an empty warehouse, fresh metrics and its own server and scheduler.
+  beforeEach(async () => {
+    await fixture.reset();
     metrics = createSyncMetrics();
     server = await startMetricsServer({
       host: "127.0.0.1",
@@ -58,10 +63,19 @@ describe("/healthz and /metrics", () => {
     );
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await server.close();
+  });
+
+  afterAll(async () => {
     await fixture.close();
   });
+
+  /** One successful scheduled run, so that there is a last success to keep. */
+  async function tickOnce(): Promise<void> {
+    await scheduler.tick("nightly-sync", "schedule");
+    expect(metrics.lastSuccessAt).not.toBeUndefined();
+  }
 
   test("before any run, /healthz is ok with no last success and /metrics shows zeros", async () => {
     const health = await get(`${server.url}/healthz`);
@@ -100,6 +114,7 @@ describe("/healthz and /metrics", () => {
   });
 
   test("a failed run is counted as failed and does not move the last success", async () => {
+    await tickOnce();
     const before = metrics.lastSuccessAt;
     fixture.simulator.faults.push({ kind: "status", status: 401 });
     await scheduler.tick("nightly-sync", "schedule");

@@ -34,11 +34,16 @@ describe("batches travel to PostgreSQL by COPY", () => {
     fixture = await startSyncFixture({ users: { count: 20, seed } });
   });
 
+  beforeEach(async () => {
+    await fixture.reset();
+  });
+
   afterAll(async () => {
     await fixture.close();
   });
 
-  test("text that COPY escapes arrives exactly as sent, in every kind of column", async () => {
+  /** Puts every awkward text into an attribute, a grant and user fields of one user each, and loads them. */
+  async function loadAwkwardUsers(): Promise<void> {
     awkward.forEach((text, index) => {
       fixture.simulator.store.update(generateUserId(index, seed), (element) => {
         const withText = withAttribute(element, `awkward-${index}`, text);
@@ -57,6 +62,10 @@ describe("batches travel to PostgreSQL by COPY", () => {
       });
     });
     expectSucceeded(await fixture.run());
+  }
+
+  test("text that COPY escapes arrives exactly as sent, in every kind of column", async () => {
+    await loadAwkwardUsers();
     const warehouse = await readWarehouse(fixture.db.pool);
     expect(warehouse).toEqual(expectedWarehouse(fixture.simulator.store));
     const stored = await fixture.db.pool.query<{ value: string }>(
@@ -66,11 +75,13 @@ describe("batches travel to PostgreSQL by COPY", () => {
   });
 
   test("a second run finds every one of those users unchanged", async () => {
+    await loadAwkwardUsers();
     const outcome = expectSucceeded(await fixture.run({ kind: "full" }));
     expect(outcome.counts.usersWritten).toBe(0);
   });
 
   test("a new user listing a grant the warehouse holds under another user gets a row of its own", async () => {
+    await loadAwkwardUsers();
     const owner = generateUserId(5, seed);
     const owned = await fixture.db.pool.query<{ grant_id: string }>(
       "select grant_id from zephr.user_grants where user_id = $1::uuid limit 1",
@@ -105,6 +116,7 @@ describe("batches travel to PostgreSQL by COPY", () => {
   });
 
   test("rows left behind by a truncate do not stop new users from loading", async () => {
+    await loadAwkwardUsers();
     // No trigger runs on truncate: the users go, their attributes and grants stay.
     await fixture.db.pool.query("truncate zephr.users");
     const outcome = expectSucceeded(await fixture.run({ kind: "full" }));
@@ -113,6 +125,7 @@ describe("batches travel to PostgreSQL by COPY", () => {
   });
 
   test("deleting a user deletes its attributes and grants too", async () => {
+    await loadAwkwardUsers();
     const id = generateUserId(3, seed);
     await fixture.db.pool.query("delete from zephr.users where user_id = $1::uuid", [id]);
     for (const table of ["user_attributes", "user_grants"]) {

@@ -10,15 +10,19 @@ import {
   type SyncFixture,
 } from "../support/sync-fixture.js";
 
-/** Each test gets its own database and simulator: faults must not leak between them. */
 describe("faults while exporting", () => {
   let fixture: SyncFixture;
 
-  beforeEach(async () => {
+  beforeAll(async () => {
     fixture = await startSyncFixture({ users: { count: 120, seed: 11 } });
   });
 
-  afterEach(async () => {
+  // Faults must not leak between tests: each starts with none queued, an empty warehouse and the source.
+  beforeEach(async () => {
+    await fixture.reset();
+  });
+
+  afterAll(async () => {
     await fixture.close();
   });
 

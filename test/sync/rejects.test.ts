@@ -10,11 +10,16 @@ describe("elements that fail validation", () => {
     fixture = await startSyncFixture({ users: { count: 40, seed: 3 }, envelope: "array" });
   });
 
+  beforeEach(async () => {
+    await fixture.reset();
+  });
+
   afterAll(async () => {
     await fixture.close();
   });
 
-  test("go to zephr.sync_rejects with every reason, without stopping the run or touching other users", async () => {
+  /** Adds one good user, one SQL-looking one and five that fail validation, and runs the first load. */
+  async function loadWithRejects() {
     const store = fixture.simulator.store;
     const good = generateUser(500, 3);
     const badDate = generateUser(501, 3);
@@ -31,8 +36,11 @@ describe("elements that fail validation", () => {
       grants: { results: [{ grantId: 7 }] },
     });
     store.put("a bare string");
+    return { badDate, sqlLookingName, outcome: expectSucceeded(await fixture.run()) };
+  }
 
-    const outcome = expectSucceeded(await fixture.run());
+  test("go to zephr.sync_rejects with every reason, without stopping the run or touching other users", async () => {
+    const { badDate, sqlLookingName, outcome } = await loadWithRejects();
     expect(outcome.counts).toMatchObject({ usersReceived: 47, rejected: 5 });
     expect(outcome.counts.usersWritten).toBe(42);
 
@@ -62,6 +70,7 @@ describe("elements that fail validation", () => {
   });
 
   test("a stored user whose new element is rejected keeps what the warehouse had for it", async () => {
+    await loadWithRejects();
     const store = fixture.simulator.store;
     const rejectedId = generateUserId(4, 3);
     const changedId = generateUserId(5, 3);

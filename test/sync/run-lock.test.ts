@@ -10,6 +10,10 @@ describe("one run at a time", () => {
     fixture = await startSyncFixture({ users: { count: 300, seed: 9 } });
   });
 
+  beforeEach(async () => {
+    await fixture.reset();
+  });
+
   afterAll(async () => {
     await fixture.close();
   });
