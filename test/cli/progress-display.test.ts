@@ -1,4 +1,3 @@
-import { spawn } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { createProgressDisplay, describeProgress } from "../../src/commands/progress-display.js";
 import { zeroCounts } from "../../src/db/sync-runs.js";
@@ -6,7 +5,7 @@ import { SyncError } from "../../src/errors.js";
 import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
-import { cliPath, runCli } from "../support/spawn-cli.js";
+import { runCli } from "../support/cli-process.js";
 
 function captureStream(isTTY: boolean) {
   const stream = Object.assign(new PassThrough(), { isTTY });
@@ -75,18 +74,7 @@ describe("run on a pseudo-terminal and off one", () => {
 
   test("on a terminal (script(1) gives it one) the progress line shows and the logs keep to warnings", async () => {
     const env = { ...fixtureEnv(db.databaseUrl, simulator.url), LOG_LEVEL: "" };
-    const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn("script", ["-qec", `${process.execPath} ${cliPath} run`, "/dev/null"], {
-        env: { PATH: process.env.PATH ?? "/usr/bin:/bin", ...env },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let text = "";
-      child.stdout.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
-      child.on("error", reject);
-      child.on("close", () => {
-        resolve(text);
-      });
-    });
+    const output = (await runCli(["run"], env, { terminal: true })).stdout;
     expect(output).toContain("Preparing user export…");
     expect(output).toContain("Export complete!");
     expect(output).not.toContain('"msg":"page received"');

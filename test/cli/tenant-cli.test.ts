@@ -1,5 +1,5 @@
 import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
-import { runCli } from "../support/spawn-cli.js";
+import { runCli } from "../support/cli-process.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 
@@ -56,7 +56,7 @@ describe("zephr-sync against a database that mirrors another tenant, as a spawne
     const schedule = await runCli(
       ["schedule"],
       fixtureEnv(db.databaseUrl, tenantB.url, { SYNC_SCHEDULE: "* * * * * *", LOG_LEVEL: "info" }),
-      20_000,
+      { timeoutMs: 20_000 },
     );
     expect(schedule.code).toBe(2);
     expect(schedule.stderr).toContain("zephr-sync: [TENANT_MISMATCH] ");

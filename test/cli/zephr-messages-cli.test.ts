@@ -1,6 +1,6 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { runCli, type CliResult } from "../support/spawn-cli.js";
+import { runCli, type CliResult } from "../support/cli-process.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 

@@ -5,8 +5,7 @@ import { findWatermark, usersStream } from "../../src/db/sync-watermarks.js";
 import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
-import { runCli } from "../support/spawn-cli.js";
-import { spawnCliProcess } from "./spawn-cli-process.js";
+import { runCli, startCliProcess } from "../support/cli-process.js";
 import { waitFor } from "../support/wait-for.js";
 
 /** SHUTDOWN_TIMEOUT of these tests: a clean stop must come well within it. */
@@ -101,7 +100,7 @@ describe("zephr-sync schedule and signals, as spawned processes", () => {
     touchUsers("gold");
     simulator.faults.push({ kind: "stall", afterBytes: 2000, page: 2 });
     const metricsPort = await findFreePort();
-    const schedule = spawnCliProcess(["schedule"], {
+    const schedule = startCliProcess(["schedule"], {
       ...env,
       SYNC_SCHEDULE: "0 2 * * *",
       METRICS_PORT: String(metricsPort),
@@ -131,12 +130,12 @@ describe("zephr-sync schedule and signals, as spawned processes", () => {
       expect(await latestRunStatus()).toBe("running");
 
       const signalledAtMs = Date.now();
-      schedule.child.kill("SIGTERM");
+      schedule.kill("SIGTERM");
       const exit = await schedule.exited;
       expect(exit.code).toBe(0);
       expect(exit.atMs - signalledAtMs).toBeLessThan(shutdownTimeoutMs);
     } finally {
-      schedule.child.kill("SIGKILL");
+      schedule.kill("SIGKILL");
       await schedule.exited;
     }
     const messages = schedule.logLines().map((line) => line.msg);
@@ -153,7 +152,7 @@ describe("zephr-sync schedule and signals, as spawned processes", () => {
   });
 
   test("a six-field cron expression fires the job every few seconds; SIGTERM while idle exits 0", async () => {
-    const schedule = spawnCliProcess(["schedule"], { ...env, SYNC_SCHEDULE: "*/2 * * * * *" });
+    const schedule = startCliProcess(["schedule"], { ...env, SYNC_SCHEDULE: "*/2 * * * * *" });
     try {
       await waitFor("a run started by the cron", () =>
         schedule
@@ -165,10 +164,10 @@ describe("zephr-sync schedule and signals, as spawned processes", () => {
           .logLines()
           .find((line) => line.msg === "scheduled run succeeded" && line.trigger === "schedule"),
       );
-      schedule.child.kill("SIGTERM");
+      schedule.kill("SIGTERM");
       expect((await schedule.exited).code).toBe(0);
     } finally {
-      schedule.child.kill("SIGKILL");
+      schedule.kill("SIGKILL");
       await schedule.exited;
     }
     expect(await latestRunStatus()).toMatch(/^(succeeded|cancelled)$/);
@@ -179,16 +178,16 @@ describe("zephr-sync schedule and signals, as spawned processes", () => {
     const watermark = await findWatermark(db.pool, usersStream);
     touchUsers("silver");
     simulator.faults.push({ kind: "stall", afterBytes: 2000, page: 2 });
-    const run = spawnCliProcess(["run"], env);
+    const run = startCliProcess(["run"], env);
     try {
       await waitFor("the export to stall on page 2", stalled);
       const signalledAtMs = Date.now();
-      run.child.kill("SIGTERM");
+      run.kill("SIGTERM");
       const exit = await run.exited;
       expect(exit.code).toBe(1);
       expect(exit.atMs - signalledAtMs).toBeLessThan(shutdownTimeoutMs);
     } finally {
-      run.child.kill("SIGKILL");
+      run.kill("SIGKILL");
       await run.exited;
     }
     expect(run.stdout()).toMatch(/cancel/i);

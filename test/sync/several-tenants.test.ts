@@ -9,7 +9,7 @@ import { generateUserId, startZephrSimulator, type ZephrSimulator } from "../../
 import { runSync, type SyncOutcome, type SyncRequest } from "../../src/sync/run/run-sync.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { changeSource } from "../support/source-changes.js";
-import { runCli } from "../support/spawn-cli.js";
+import { runCli } from "../support/cli-process.js";
 import { expectFailed, expectSucceeded, fixtureEnv, testKeys, TestClock } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { readRowVersions, readWarehouse, type WarehouseSnapshot } from "../support/warehouse-snapshot.js";
