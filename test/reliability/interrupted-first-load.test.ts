@@ -1,6 +1,6 @@
 import { analystIndexes } from "../../src/db/analyst-indexes.js";
 import { startCliFixture, type CliFixture } from "../support/cli-fixture.js";
-import { waitUntil } from "../support/cli-process.js";
+import { waitFor } from "../support/wait-for.js";
 
 /**
  * A first load stopped while its analyst indexes are dropped (it builds them once its rows are in):
@@ -16,7 +16,7 @@ describe("a first load interrupted while its analyst indexes are dropped", () =>
   });
 
   afterEach(async () => {
-    f.collector.flush();
+    await f.endCase();
     await f.close();
   });
 
@@ -34,8 +34,8 @@ describe("a first load interrupted while its analyst indexes are dropped", () =>
   async function startStalledFirstLoad() {
     f.simulator.faults.push({ kind: "stall", afterBytes: 2000, page: 2 });
     const process = f.start(["run"], { ZEPHR_IDLE_TIMEOUT: "30s", SYNC_BATCH_SIZE: "20" });
-    await waitUntil("the stalled second page", () => f.simulator.requests.some((r) => r.fault === "stall"));
-    await waitUntil("the analyst indexes to be dropped", async () => (await presentIndexes()).length === 0);
+    await waitFor("the stalled second page", () => f.simulator.requests.some((r) => r.fault === "stall"));
+    await waitFor("the analyst indexes to be dropped", async () => (await presentIndexes()).length === 0);
     return process;
   }
 
@@ -44,11 +44,11 @@ describe("a first load interrupted while its analyst indexes are dropped", () =>
     process.kill("SIGINT");
     // Sent back to back, two signals merge into one pending signal: the second follows once the first
     // has been handled, a few ms later, as npm's forwarded copy of a terminal's Ctrl-C does.
-    await waitUntil("the first signal to be handled", () =>
+    await waitFor("the first signal to be handled", () =>
       process.logLines().some((line) => line.signal === "SIGINT"),
     );
     process.kill("SIGINT");
-    expect(await process.exited).toEqual({ code: 1, signal: null });
+    expect(await process.exited).toMatchObject({ code: 1, signal: null });
     expect(process.stderr()).toMatch(
       /received SIGINT again within 1000ms of the first: the same signal delivered twice/,
     );
@@ -61,7 +61,7 @@ describe("a first load interrupted while its analyst indexes are dropped", () =>
   test("killed outright, it leaves them missing; the next run as the owner builds them and says so", async () => {
     const process = await startStalledFirstLoad();
     process.kill("SIGKILL");
-    expect(await process.exited).toEqual({ code: null, signal: "SIGKILL" });
+    expect(await process.exited).toMatchObject({ code: null, signal: "SIGKILL" });
     expect(await presentIndexes()).toEqual([]);
 
     f.simulator.faults.clear();

@@ -5,10 +5,10 @@ import pg from "pg";
 import { analystIndexes } from "../../src/db/analyst-indexes.js";
 import { findPackageRoot } from "../../src/package-root.js";
 import { startZephrSimulator, type ZephrSimulator } from "../../tools/simulator/index.js";
-import { OutputCollector, reliabilityDatabasePassword } from "../support/captured-output.js";
+import { findSecretLeaks, OutputCollector, reliabilityDatabasePassword } from "../support/captured-output.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
 import { createLoginRole } from "../support/login-role.js";
-import { runCli, type CliResult } from "../support/spawn-cli.js";
+import { runCli, type CliResult } from "../support/cli-process.js";
 import { fixtureEnv, testKeys } from "../support/sync-fixture.js";
 import { createTestDatabase, type TestDatabase } from "../support/test-database.js";
 import { readTestHarnessEnv } from "../support/test-harness-env.js";
@@ -87,6 +87,13 @@ describe("the job with the least database privileges", () => {
     url.username = role;
     url.password = reliabilityDatabasePassword;
     env = fixtureEnv(url.toString(), simulator.url, { LOG_LEVEL: "warn" });
+  });
+
+  // Each test's output is scanned for secrets as it ends; afterAll keeps it for secrets.test.ts.
+  let capturesChecked = 0;
+  afterEach(() => {
+    expect(findSecretLeaks(collector.captures.slice(capturesChecked))).toEqual([]);
+    capturesChecked = collector.captures.length;
   });
 
   afterAll(async () => {
@@ -249,9 +256,5 @@ describe("the job with the least database privileges", () => {
       await db.pool.query(`revoke connect on database ${database} from ${pg.escapeIdentifier(bare.name)}`);
       await bare.drop();
     }
-  });
-
-  test("nothing this file captured contains a secret", () => {
-    expect(collector.flush()).toEqual([]);
   });
 });

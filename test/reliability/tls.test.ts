@@ -22,7 +22,6 @@ describe("TLS to Zephr", () => {
   });
 
   afterAll(async () => {
-    f.collector.flush();
     await f.close();
     certificate.remove();
     stranger.remove();
@@ -30,6 +29,10 @@ describe("TLS to Zephr", () => {
 
   beforeEach(() => {
     f.simulator.requests.length = 0;
+  });
+
+  afterEach(async () => {
+    await f.endCase();
   });
 
   test("the simulator serves HTTPS", () => {
@@ -73,9 +76,5 @@ describe("TLS to Zephr", () => {
     expect(f.simulator.requests.filter((r) => r.path === "/v3/user-export")).not.toEqual([]);
     const { actual, expected } = await f.compare();
     expect(actual).toEqual(expected);
-  });
-
-  test("nothing this file captured contains a secret", () => {
-    expect(f.collector.flush()).toEqual([]);
   });
 });

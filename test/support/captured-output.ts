@@ -65,24 +65,28 @@ function removeStaleCaptures(): void {
   }
 }
 
+/** Collectors made so far in this process: a file may make several (one per test), each flushes its own. */
+let collectorCount = 0;
+
 export class OutputCollector {
   readonly captures: Capture[] = [];
+  readonly #fileName: string;
 
-  constructor(private readonly testFile: string) {}
+  constructor(private readonly testFile: string) {
+    collectorCount += 1;
+    this.#fileName = `${testFile.replace(/[^a-z0-9-]/gi, "_")}-${process.pid}-${collectorCount}.json`;
+  }
 
   add(label: string, text: string): void {
     this.captures.push({ label: `${this.testFile} › ${label}`, text });
   }
 
-  /** Writes the captures for secrets.test.ts (call in afterAll) and returns the leaks found in them. */
+  /** Writes the captures for secrets.test.ts (again, in full, when called again) and returns the leaks in them. */
   flush(): string[] {
     const dir = capturesDir();
     mkdirSync(dir, { recursive: true });
     removeStaleCaptures();
-    writeFileSync(
-      join(dir, `${this.testFile.replace(/[^a-z0-9-]/gi, "_")}-${process.pid}.json`),
-      JSON.stringify(this.captures),
-    );
+    writeFileSync(join(dir, this.#fileName), JSON.stringify(this.captures));
     return findSecretLeaks(this.captures);
   }
 }
