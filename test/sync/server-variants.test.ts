@@ -8,7 +8,6 @@ import {
   type SimulatorStore,
 } from "../../tools/simulator/index.js";
 import { expectedWarehouse } from "../support/expected-warehouse.js";
-import { resetWarehouse } from "../support/reset-warehouse.js";
 import { readRowVersions, readWarehouse, type WarehouseSnapshot } from "../support/warehouse-snapshot.js";
 import {
   expectFailed,
@@ -120,13 +119,8 @@ describe.each(modes)("against $name", (mode) => {
   });
 
   beforeEach(async () => {
-    fixture.clock.nowMs = startMs;
-    fixture.simulator.store.clear();
+    await fixture.reset();
     fixture.simulator.store.seedGenerated({ count: userCount, seed });
-    fixture.simulator.faults.clear();
-    fixture.simulator.requests.length = 0;
-    fixture.sleeps.length = 0;
-    await resetWarehouse(fixture.db.pool);
   });
 
   afterAll(async () => {
