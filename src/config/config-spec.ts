@@ -292,6 +292,15 @@ export const configSpec = {
     readme:
       "An export whose envelope states a total (`meta.count`) fails (`EXPORT_INCOMPLETE`, watermark unchanged) when the users received fall short of it by more than this share of it.",
   },
+  SYNC_HISTORY: {
+    section: "sync",
+    field: "history",
+    kind: boolean,
+    default: "true",
+    help: "Keep every version of users and grants (zephr.user_versions, …)",
+    readme:
+      "`true` keeps the history of users and grants (`zephr.user_versions`, `zephr.user_grant_versions`, `zephr.users_as_of(…)`): every version a run delivers, in the run's transaction; unchanged users still write nothing. `false` stops recording (history then misses every change made while off; see History).",
+  },
   DB_STATEMENT_TIMEOUT: {
     section: "database",
     field: "statementTimeoutMs",

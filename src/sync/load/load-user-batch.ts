@@ -2,6 +2,7 @@ import pRetry from "p-retry";
 import type { Logger } from "../../logger.js";
 import type { Pool } from "../../db/pool.js";
 import { setAsynchronousCommit, withTransaction } from "../../db/pool.js";
+import { setHistoryVersionAt } from "../../db/history-version.js";
 import { insertRejects } from "../../db/sync-rejects.js";
 import { addRunCounts, type RunCounts } from "../../db/sync-runs.js";
 import type { ListedUsers } from "./listed-users.js";
@@ -18,6 +19,8 @@ export interface LoadDeps {
   readonly grantTimezone: string;
   readonly mode: LoadMode;
   readonly listed: ListedUsers | undefined;
+  /** SYNC_HISTORY: version what the batch writes (zephr.user_versions, …) at the run's export start. */
+  readonly history: boolean;
   /** Retries of a batch after a transient database error (serialization failure, deadlock, lost connection). */
   readonly retries: number;
   readonly retryMinMs: number;
@@ -27,8 +30,9 @@ export interface LoadDeps {
 /**
  * Loads one batch in one transaction, once `previous` (the load of the batch before) has ended: the
  * users that changed (compareBatch), then their attributes and grants, the rejects, and the run's
- * counters, by one write plan (prepareWrite): new users by COPY, stored ones upserted. Either all of it commits or none of it does; transient database errors retry the whole
- * transaction.
+ * counters, by one write plan (prepareWrite): new users by COPY, stored ones upserted, and (SYNC_HISTORY)
+ * the versions of what changed, which the history triggers write. Either all of it commits or none of it
+ * does; transient database errors retry the whole transaction.
  */
 export async function loadUserBatch(
   deps: LoadDeps,
@@ -59,6 +63,7 @@ export async function loadUserBatch(
       // watermark) waits for its own, and WAL is flushed in order, so a crash can only lose batches of a
       // run whose watermark did not move, which the next run loads again.
       await setAsynchronousCommit(client);
+      if (deps.history) await setHistoryVersionAt(client, deps.runId);
       const written = await writeChangedUsers(client, write);
       if (rejectsJson !== undefined) await insertRejects(client, deps.runId, rejectsJson);
       const counts: RunCounts = {

@@ -1,6 +1,7 @@
 import type { Pool } from "../../db/pool.js";
 import { withTransaction } from "../../db/pool.js";
 import { purgeDeletedUsers } from "../../db/purge-deleted-users.js";
+import { setHistoryVersionAt } from "../../db/history-version.js";
 import {
   insertRun,
   markRunEnded,
@@ -90,6 +91,7 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
             grantTimezone: config.zephr.grantTimezone,
             mode: plan.mode,
             listed,
+            history: config.history,
             retries: 3,
             retryMinMs: 200,
             logger,
@@ -114,6 +116,8 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
     // Before the run succeeds: a warehouse whose load is complete has all its indexes.
     await deferredIndexes?.restore();
     const finished = await withTransaction(pool, async (client) => {
+      // Deletions end the users' versions at this run's export start (SYNC_HISTORY).
+      if (config.history) await setHistoryVersionAt(client, currentRunId);
       let usersDeleted = 0;
       let usersPurged = 0;
       if (listed !== undefined) {
