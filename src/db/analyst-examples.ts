@@ -91,6 +91,44 @@ having count(*) > 1
  order by run_id desc
  limit 5`,
   },
+  {
+    title: "History: active users per product per day (last 90 days)",
+    sql: `select d.day, coalesce(p.label, d.item_id) as product, d.active_users
+  from zephr.daily_active_users(current_date - 89, current_date) d
+  left join zephr.catalogue_items p on p.kind = d.kind and p.item_id = d.item_id
+ where d.kind = 'product'
+ order by 1 desc, 3 desc, 2
+ limit 30`,
+  },
+  {
+    title: "History: attribute changes of one user over time",
+    sql: `with versions as (
+  select v.valid_from, v.attributes, lag(v.attributes) over (order by v.valid_from) as before
+    from zephr.user_versions v
+   where v.user_id = (select user_id from zephr.users where lower(email_address) = lower('Joe.Blow@Example.com'))
+)
+select valid_from as known_from, name as attribute, before -> name as old_value, attributes -> name as new_value
+  from versions, jsonb_object_keys(attributes || before) as name
+ where (before -> name) is distinct from (attributes -> name)
+ order by 1, 2`,
+  },
+  {
+    title: "History: grants revoked (removed before their ends_at) per month, by product",
+    sql: `select to_char(date_trunc('month', v.valid_to), 'YYYY-MM') as month,
+       coalesce(p.label, v.product_id) as product, count(*) as grants, count(distinct v.user_id) as users
+  from zephr.user_grant_versions v
+  left join zephr.catalogue_items p on p.kind = 'product' and p.item_id = v.product_id
+ where v.valid_to < coalesce(v.ends_at, 'infinity')
+   -- not changed: no next version of the same grant
+   and not exists (select from zephr.user_grant_versions n
+                     where n.user_id = v.user_id and n.grant_id = v.grant_id and n.valid_from = v.valid_to)
+   -- not the user's deletion
+   and not exists (select from zephr.user_versions u
+                     where u.user_id = v.user_id and u.valid_from = v.valid_to and u.deleted_at is not null)
+ group by 1, 2
+ order by 1 desc, 3 desc, 2
+ limit 24`,
+  },
 ];
 
 export interface QueryTable {
