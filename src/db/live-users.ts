@@ -19,7 +19,10 @@ export async function listLiveUserIdsAfter(
   return result.rows.map((row) => row.user_id);
 }
 
-/** Marks the given live users deleted; returns how many. */
+/**
+ * Marks the given live users deleted; returns how many. With the transaction's history instant set
+ * (setHistoryVersionAt), their versions and their grants' versions end at it (the history triggers).
+ */
 export async function markUsersDeleted(
   client: PoolClient,
   userIds: readonly string[],
