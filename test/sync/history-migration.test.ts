@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto";
+import { readdirSync } from "node:fs";
+import { runner } from "node-pg-migrate";
+import pg from "pg";
+import { migrateDatabase, migrationsDir } from "../../src/db/migrate.js";
+import { replaceDatabaseInUrl } from "../support/replace-database-in-url.js";
+import { readTestHarnessEnv } from "../support/test-harness-env.js";
+import { withAdminClient } from "../support/with-admin-client.js";
+
+/**
+ * The history migration applied to a warehouse that already holds users, grants and a run: every current
+ * row gets a first version labelled present_at_start, from the start of the last export, and a deleted
+ * user's grants none.
+ */
+const migration = "1765202400000_history";
+const alice = "a11ce000-0000-4000-8000-000000000001";
+const bob = "b0b00000-0000-4000-8000-000000000002";
+const exportStart = "2026-03-01T02:00:00.000Z";
+
+function countMigrationsBefore(name: string): number {
+  const names = readdirSync(migrationsDir)
+    .filter((file) => file.endsWith(".sql"))
+    .map((file) => file.slice(0, -".sql".length))
+    .sort((a, b) => Number(/^\d+/.exec(a)?.[0]) - Number(/^\d+/.exec(b)?.[0]));
+  const index = names.indexOf(name);
+  if (index < 0) throw new Error(`no migration ${name} in ${migrationsDir}`);
+  return index;
+}
+
+describe("the history migration on a loaded warehouse", () => {
+  const { adminUrl, databasePrefix } = readTestHarnessEnv();
+  const name = `${databasePrefix}${randomBytes(6).toString("hex")}`;
+  let client: pg.Client;
+
+  beforeAll(async () => {
+    await withAdminClient(adminUrl, (a) => a.query(`create database ${pg.escapeIdentifier(name)}`));
+    client = new pg.Client({ connectionString: replaceDatabaseInUrl(adminUrl, name) });
+    await client.connect();
+    await runner({
+      dbClient: client,
+      dir: migrationsDir,
+      direction: "up",
+      count: countMigrationsBefore(migration),
+      migrationsTable: "pgmigrations",
+      migrationsSchema: "zephr",
+      createMigrationsSchema: true,
+      checkOrder: true,
+      singleTransaction: true,
+      log: () => undefined,
+    });
+    await client.query(
+      `insert into zephr.sync_runs (kind, status, export_started_at) values ('full', 'succeeded', $1::timestamptz)`,
+      [exportStart],
+    );
+    await client.query(
+      `insert into zephr.users (user_id, content_hash, attributes, deleted_at)
+       values ($1::uuid, '\\x00', '{"newsletter": "true"}', null), ($2::uuid, '\\x00', '{}', now())`,
+      [alice, bob],
+    );
+    await client.query(
+      `insert into zephr.user_grants (grant_id, user_id) values ('g-1', $1::uuid), ('g-2', $2::uuid)`,
+      [alice, bob],
+    );
+    await migrateDatabase(client, "zephr");
+  });
+
+  afterAll(async () => {
+    await client.end();
+    await withAdminClient(adminUrl, (a) =>
+      a.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`),
+    );
+  });
+
+  test("opens one version per current row, present at the start of history, from the last export's start", async () => {
+    const users = await client.query<{
+      user_id: string;
+      valid_from: Date;
+      deleted: boolean;
+      present: boolean;
+    }>(
+      `select user_id::text, valid_from, deleted_at is not null as deleted, present_at_start as present
+         from zephr.user_versions where valid_to is null order by user_id`,
+    );
+    expect(users.rows).toEqual([
+      { user_id: alice, valid_from: new Date(exportStart), deleted: false, present: true },
+      { user_id: bob, valid_from: new Date(exportStart), deleted: true, present: true },
+    ]);
+    const grants = await client.query<{ grant_id: string; present: boolean }>(
+      `select grant_id, present_at_start as present from zephr.user_grant_versions where valid_to is null`,
+    );
+    expect(grants.rows).toEqual([{ grant_id: "g-1", present: true }]);
+  });
+
+  test("answers as of the start of history with the live users, and before it with nothing", async () => {
+    const at = await client.query<{ user_id: string }>(
+      `select user_id::text from zephr.users_as_of($1::timestamptz)`,
+      [exportStart],
+    );
+    expect(at.rows).toEqual([{ user_id: alice }]);
+    const before = await client.query(
+      `select 1 from zephr.grants_as_of($1::timestamptz - interval '1 second')`,
+      [exportStart],
+    );
+    expect(before.rows).toEqual([]);
+  });
+});
