@@ -19,7 +19,7 @@ export interface DatabaseConfig extends SectionValues<"database"> {
 }
 
 /** How to reach and page through the Zephr export, from the ZEPHR_* variables. */
-export type ZephrConfig = SectionValues<"zephr">;
+export type ZephrConfig = SectionValues<"zephr"> & SectionValues<"zephrApi">;
 
 /** The opt-in state events phase. */
 export interface StateEventsConfig extends SectionValues<"stateEvents"> {
@@ -33,6 +33,14 @@ export interface SyncConfig extends DatabaseConfig, SectionValues<"sync"> {
   readonly stateEvents: StateEventsConfig;
 }
 
+/**
+ * What `load` of export files needs: no key pair (a file needs none). ZEPHR_BASE_URL, when set, names
+ * the tenant the files come from (checked against the warehouse's, as `run` does).
+ */
+export interface FileLoadConfig extends DatabaseConfig, SectionValues<"sync"> {
+  readonly zephr: SectionValues<"zephr"> & { readonly baseUrl: string | undefined };
+}
+
 /** What `schedule` needs: the sync plus cron expressions, zone and metrics server. */
 export type ScheduleConfig = SyncConfig & SectionValues<"schedule">;
 
@@ -42,7 +50,7 @@ function assembleDatabaseConfig(env: Env, database: SectionValues<"database">): 
   return { ...database, logLevelSet: readSetText(env.LOG_LEVEL) !== undefined };
 }
 
-const syncSections = ["database", "zephr", "sync", "stateEvents"] as const;
+const syncSections = ["database", "zephr", "zephrApi", "sync", "stateEvents"] as const;
 
 function assembleSyncConfig(
   env: Env,
@@ -51,7 +59,7 @@ function assembleSyncConfig(
   return {
     ...assembleDatabaseConfig(env, sections.database),
     ...sections.sync,
-    zephr: sections.zephr,
+    zephr: { ...sections.zephr, ...sections.zephrApi },
     stateEvents: { ...sections.stateEvents, batchRows: stateEventRowsPerInsert },
   };
 }
@@ -64,6 +72,16 @@ export function loadDatabaseConfig(env: Env): DatabaseConfig {
 /** Throws ConfigError listing every problem. */
 export function loadSyncConfig(env: Env): SyncConfig {
   return deepFreeze(assembleSyncConfig(env, readSections(env, syncSections)));
+}
+
+/** Throws ConfigError listing every problem. ZEPHR_ACCESS_KEY and ZEPHR_SECRET_KEY are not read. */
+export function loadFileLoadConfig(env: Env): FileLoadConfig {
+  const sections = readSections(env, ["database", "zephr", "sync"], ["zephrApi"]);
+  return deepFreeze({
+    ...assembleDatabaseConfig(env, sections.database),
+    ...sections.sync,
+    zephr: { ...sections.zephr, baseUrl: sections.zephrApi.baseUrl },
+  });
 }
 
 /** Throws ConfigError listing every problem. */

@@ -16,6 +16,8 @@ export const syncErrorCodes = [
   "EXPORT_TOO_MANY_PAGES",
   "EXPORT_INCOMPLETE",
   "EXPORT_PAGING",
+  /** An export file given to `load` is empty, cut short, not JSON or not UTF-8: nothing was loaded. */
+  "EXPORT_FILE_INVALID",
   "DB_UNAVAILABLE",
   "DB_ERROR",
   "LOCK_LOST",

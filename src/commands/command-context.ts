@@ -5,6 +5,8 @@ export interface CommandContext {
   readonly env: Env;
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream;
+  /** What `load -` reads (process.stdin when not given). */
+  readonly stdin?: NodeJS.ReadableStream;
 }
 
 /** Documented in --help and the README. */

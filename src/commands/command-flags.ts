@@ -11,6 +11,7 @@ export const commandFlags = {
     "purge-deleted",
     "dry-run",
   ],
+  load: ["full", "purge-deleted", "exported-at", "dry-run"],
   status: ["json", "runs", "max-age"],
   migrate: [],
   schedule: [],

@@ -49,11 +49,13 @@ export function describeOutcome(outcome: SyncOutcome): string {
       const what =
         outcome.kind === "full"
           ? "full export"
-          : outcome.sinceAt === null
-            ? `${outcome.windows} registration window(s)`
-            : `since ${outcome.sinceAt.toISOString()}`;
+          : outcome.kind === "file"
+            ? "export files"
+            : outcome.sinceAt === null
+              ? `${outcome.windows} registration window(s)`
+              : `since ${outcome.sinceAt.toISOString()}`;
       const deletions =
-        outcome.kind === "full"
+        outcome.kind === "full" || outcome.usersDeleted > 0 || outcome.usersPurged > 0
           ? ` ${formatCount(outcome.usersDeleted)} users marked deleted${outcome.usersPurged > 0 ? `, ${formatCount(outcome.usersPurged)} purged` : ""}.`
           : "";
       const watermark =

@@ -25,6 +25,10 @@ Usage:
   zephr-sync backfill --full [--purge-deleted] [--dry-run]
                                       Complete export: users it no longer lists get deleted_at set
                                       (--purge-deleted removes their data); may move the watermark forward.
+  zephr-sync load FILE... [--full [--purge-deleted]] [--exported-at INSTANT] [--dry-run]
+                                      Load export files downloaded from the Admin Console (- reads
+                                      standard input; gzip is recognised); no key pair needed. The
+                                      watermark moves only with --exported-at.
   zephr-sync status [--json] [--runs N] [--max-age 26h]
                                       Watermark, recent runs (default 10) and row counts; with --max-age,
                                       exits 1 when the last successful run is older than that.
@@ -88,6 +92,26 @@ To look before writing, use 'zephr-sync backfill --full --dry-run' or 'backfill 
   --dry-run                   fetch, parse and validate, report what would change, write nothing
                               (not with --resume)
 
+  INSTANT is ISO 8601: 2024-01-31, 2024-01-31T12:00:00Z or with an offset.`,
+  },
+  load: {
+    usage: ["zephr-sync load FILE... [--full [--purge-deleted]] [--exported-at INSTANT] [--dry-run]"],
+    about: `Loads export files into the warehouse in one run (kind file in zephr.sync_runs): the JSON the Admin
+Console downloads (https://console.zephr.com/v3/user-export?attributes=true&grants=true), a saved API
+page ({"results": …}) or several of either; - reads standard input; gzip files are recognised by their
+first bytes. Needs DATABASE_URL only: no Zephr key pair. With ZEPHR_BASE_URL set, the warehouse must
+mirror that tenant; without it, the files' tenant cannot be checked.
+Every file is first read through to its end: an empty, cut-short, HTML or non-UTF-8 file loads nothing
+(exit 1, nothing written, no run row). Applies pending migrations first (not with --dry-run).`,
+    flags: `  --full                the files are a complete export: users they do not list get deleted_at set
+                        (same guard as backfill --full: SYNC_MAX_DELETE_FRACTION)
+  --purge-deleted       with --full: also remove the data of deleted users
+  --exported-at INSTANT when the files were downloaded: the watermark moves there (never backwards;
+                        not beyond ZEPHR_MAX_CLOCK_SKEW in the future). Without it the watermark stays.
+  --dry-run             read, parse and validate, report what would change, write nothing
+
+  --full and --exported-at both say the files are complete: a file that states more users (meta.count)
+  than the files hold, or only saved API pages that each name a next page, load nothing.
   INSTANT is ISO 8601: 2024-01-31, 2024-01-31T12:00:00Z or with an offset.`,
   },
   status: {

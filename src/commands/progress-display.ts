@@ -10,18 +10,23 @@ function formatMegabytes(bytes: number): string {
 export function describeProgress(event: SyncProgressEvent): string {
   switch (event.type) {
     case "preparing":
-      return `Preparing user export… (run ${event.runId}, ${event.sinceAt === null ? "full export" : `users updated since ${event.sinceAt.toISOString()}`})`;
+      return `Preparing user export… (run ${event.runId}, ${event.kind === "file" ? "export files" : event.sinceAt === null ? "full export" : `users updated since ${event.sinceAt.toISOString()}`})`;
     case "downloading": {
       const seconds = Math.max(event.elapsedMs, 1) / 1000;
       const rate = event.users / seconds;
       const size =
-        event.expectedUsers !== undefined && event.users > 0 && event.expectedUsers >= event.users
-          ? `${formatMegabytes(event.bytes)} / ~${formatMegabytes((event.bytes / event.users) * event.expectedUsers)}`
-          : formatMegabytes(event.bytes);
+        event.totalBytes !== undefined
+          ? `${formatMegabytes(event.bytes)} / ${formatMegabytes(event.totalBytes)}`
+          : event.expectedUsers !== undefined && event.users > 0 && event.expectedUsers >= event.users
+            ? `${formatMegabytes(event.bytes)} / ~${formatMegabytes((event.bytes / event.users) * event.expectedUsers)}`
+            : formatMegabytes(event.bytes);
+      const byteRate = event.bytes / seconds;
       const eta =
-        event.expectedUsers !== undefined && rate > 0 && event.expectedUsers >= event.users
-          ? `, ETA ${formatElapsed(((event.expectedUsers - event.users) / rate) * 1000)}`
-          : "";
+        event.totalBytes !== undefined && byteRate > 0 && event.totalBytes >= event.bytes
+          ? `, ETA ${formatElapsed(((event.totalBytes - event.bytes) / byteRate) * 1000)}`
+          : event.expectedUsers !== undefined && rate > 0 && event.expectedUsers >= event.users
+            ? `, ETA ${formatElapsed(((event.expectedUsers - event.users) / rate) * 1000)}`
+            : "";
       return `Downloading: ${size} (page ${event.pages + 1}, ${formatCount(event.users)} users, ${formatCount(Math.round(rate))} users/s${eta})`;
     }
     case "retrying":

@@ -18,6 +18,7 @@ import { migrateCommand } from "./migrate-command.js";
 import { syncCommand } from "./run-command.js";
 import { BackfillUsageError, parseBackfillArgs } from "./parse-backfill-args.js";
 import { statusCommand } from "./status-command.js";
+import { LoadUsageError, loadCommand, parseLoadArgs } from "./load-command.js";
 
 function packageVersion(): string {
   const parsed = JSON.parse(readFileSync(join(findPackageRoot(), "package.json"), "utf8")) as {
@@ -94,6 +95,7 @@ function parse(args: readonly string[]) {
         resume: { type: "boolean" },
         "purge-deleted": { type: "boolean" },
         "dry-run": { type: "boolean" },
+        "exported-at": { type: "string" },
       },
     });
   } catch (error) {
@@ -138,9 +140,13 @@ async function dispatch(args: readonly string[], context: CommandContext): Promi
     return command === undefined && values.help !== true ? exitCodes.usage : exitCodes.ok;
   }
   if (!isCommandName(command)) throw new UsageError(`unknown command '${String(command)}'`);
-  if (rest.length > 0) throw new UsageError(`unexpected argument(s): ${rest.join(" ")}`, command);
+  if (rest.length > 0 && command !== "load") {
+    throw new UsageError(`unexpected argument(s): ${rest.join(" ")}`, command);
+  }
   allowOnly(command, values);
   switch (command) {
+    case "load":
+      return loadCommand(context, parseLoadArgs(rest, values));
     case "run":
       return syncCommand(context, { kind: "incremental" });
     case "backfill":
@@ -172,8 +178,13 @@ export async function runCli(args: readonly string[], context: CommandContext): 
   try {
     return await dispatch(args, context);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof BackfillUsageError) {
-      const command = error instanceof UsageError ? error.command : "backfill";
+    if (
+      error instanceof UsageError ||
+      error instanceof BackfillUsageError ||
+      error instanceof LoadUsageError
+    ) {
+      const command =
+        error instanceof UsageError ? error.command : error instanceof LoadUsageError ? "load" : "backfill";
       const help = command === undefined ? "zephr-sync --help" : `zephr-sync ${command} --help`;
       const stop = error.message.endsWith("?") ? "" : ".";
       writeLine(context.stderr, `zephr-sync: ${error.message}${stop} See '${help}'.`);

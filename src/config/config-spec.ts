@@ -35,16 +35,18 @@ export const logLevels = [
 ] as const satisfies readonly [string, ...string[]];
 
 /**
- * Which config object a variable lands in: `database` (every command), `zephr` (SyncConfig.zephr),
- * `sync` (SyncConfig), `stateEvents` (SyncConfig.stateEvents), `schedule` (ScheduleConfig).
+ * Which config object a variable lands in: `database` (every command), `zephr` and `zephrApi`
+ * (SyncConfig.zephr: `zephrApi` holds what only requests to the API need, which `load` of a file does
+ * without), `sync` (SyncConfig), `stateEvents` (SyncConfig.stateEvents), `schedule` (ScheduleConfig).
  */
-export type Section = "database" | "zephr" | "sync" | "stateEvents" | "schedule";
+export type Section = "database" | "zephr" | "zephrApi" | "sync" | "stateEvents" | "schedule";
 
 /** The commands that read a section: a required variable is required for these. */
 export const sectionCommands = {
-  database: ["run", "backfill", "schedule", "status", "migrate"],
-  zephr: ["run", "backfill", "schedule"],
-  sync: ["run", "backfill", "schedule"],
+  database: ["run", "backfill", "load", "schedule", "status", "migrate"],
+  zephr: ["run", "backfill", "load", "schedule"],
+  zephrApi: ["run", "backfill", "schedule"],
+  sync: ["run", "backfill", "load", "schedule"],
   stateEvents: ["run", "backfill", "schedule"],
   schedule: ["schedule"],
 } as const satisfies Record<Section, readonly string[]>;
@@ -88,7 +90,7 @@ export const configSpec = {
       'Schema of this tenant\'s tables, views, watermark and run lock; one schema per tenant lets tenants share a database (see "Several tenants in one database"). Lowercase letters, digits, `_`.',
   },
   ZEPHR_BASE_URL: {
-    section: "zephr",
+    section: "zephrApi",
     field: "baseUrl",
     kind: apiUrl,
     required: "set it to your tenant's API host, https://TENANT.api.zephr.com",
@@ -106,7 +108,7 @@ export const configSpec = {
       "`true` accepts an `http://` `ZEPHR_BASE_URL` on another host (a simulator or proxy on a network you trust): requests, signatures and user data then cross it unencrypted.",
   },
   ZEPHR_ACCESS_KEY: {
-    section: "zephr",
+    section: "zephrApi",
     field: "accessKey",
     kind: text,
     required: "the access key of an Admin API key pair (Zephr console → Settings)",
@@ -115,7 +117,7 @@ export const configSpec = {
       "Access key of an Admin API key pair. Requests run with the role of the admin user who owns it: it needs the privilege to export users.",
   },
   ZEPHR_SECRET_KEY: {
-    section: "zephr",
+    section: "zephrApi",
     field: "secretKey",
     kind: text,
     required: "the secret key of the same key pair",

@@ -1,6 +1,14 @@
 import type { Pool, PoolClient } from "./pool.js";
 
-export type RunKind = "incremental" | "full" | "backfill";
+export type RunKind = "incremental" | "full" | "backfill" | "file";
+
+/** One export file a `file` run loaded, as the run row names it (never its contents). */
+export interface RunFile {
+  /** The file's basename, `-` for standard input. */
+  readonly name: string;
+  /** Its size as read (compressed, for a gzip file). */
+  readonly bytes: number;
+}
 export type RunStatus = "running" | "succeeded" | "failed" | "cancelled" | "abandoned";
 
 export interface RunWindow {
@@ -48,6 +56,8 @@ export interface RunRow extends RunCounts {
   readonly backfillId: string | null;
   /** The total Zephr stated for the export (meta.count), null when it stated none. */
   readonly expectedCount: number | null;
+  /** `file` runs: the files loaded. */
+  readonly files: readonly RunFile[] | null;
 }
 
 /**
@@ -71,12 +81,20 @@ export async function insertRun(
   kind: RunKind,
   window: RunWindow,
   backfillId: string | null = null,
+  files: readonly RunFile[] | null = null,
 ): Promise<string> {
   const result = await pool.query<{ run_id: string }>(
-    `insert into sync_runs (kind, since_at, registered_since_at, registered_before_at, backfill_id)
-     values ($1::text, $2::timestamptz, $3::timestamptz, $4::timestamptz, $5::bigint)
+    `insert into sync_runs (kind, since_at, registered_since_at, registered_before_at, backfill_id, files)
+     values ($1::text, $2::timestamptz, $3::timestamptz, $4::timestamptz, $5::bigint, $6::jsonb)
      returning run_id`,
-    [kind, window.sinceAt, window.registeredSinceAt, window.registeredBeforeAt, backfillId],
+    [
+      kind,
+      window.sinceAt,
+      window.registeredSinceAt,
+      window.registeredBeforeAt,
+      backfillId,
+      files === null ? null : JSON.stringify(files),
+    ],
   );
   const row = result.rows[0];
   if (row === undefined) throw new Error("insert into sync_runs returned no row");
@@ -175,6 +193,7 @@ interface RunRecord {
   users_deleted: number;
   backfill_id: string | null;
   expected_count: number | null;
+  files: RunFile[] | null;
 }
 
 function toRunRow(record: RunRecord): RunRow {
@@ -200,6 +219,7 @@ function toRunRow(record: RunRecord): RunRow {
     usersDeleted: record.users_deleted,
     backfillId: record.backfill_id,
     expectedCount: record.expected_count,
+    files: record.files,
   };
 }
 

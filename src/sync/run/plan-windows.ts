@@ -1,5 +1,5 @@
 import type { BackfillRow } from "../../db/sync-backfills.js";
-import { fullWindow, type RunKind, type RunWindow } from "../../db/sync-runs.js";
+import { fullWindow, type RunFile, type RunKind, type RunWindow } from "../../db/sync-runs.js";
 import type { SyncRequest } from "./sync-request.js";
 
 /** What one run row covers and what its success does to the watermark. */
@@ -11,6 +11,8 @@ export interface WindowSpec {
   readonly reconcile: { readonly purgeDeleted: boolean } | undefined;
   /** set: the export start becomes the watermark; forward: only if later; keep: untouched. */
   readonly watermark: "set" | "forward" | "keep";
+  /** `file` runs: the files the run row names. */
+  readonly files?: readonly RunFile[];
 }
 
 /**
@@ -77,4 +79,25 @@ export function planBackfillWindows(backfill: BackfillRow): WindowSpec[] {
     });
   }
   return windows;
+}
+
+/**
+ * The one run of a load of export files: never a window of the API. It reconciles deletions only when
+ * the files are said to be complete (`--full`), and moves the watermark only when told when they were
+ * exported (`--exported-at`), then only forward: a file's start is its user's word, not Zephr's clock.
+ */
+export function planFileWindow(request: {
+  readonly full: boolean;
+  readonly purgeDeleted: boolean;
+  readonly exportedAt: Date | undefined;
+  readonly files: readonly RunFile[];
+}): WindowSpec {
+  return {
+    kind: "file",
+    window: fullWindow,
+    backfillId: null,
+    reconcile: request.full ? { purgeDeleted: request.purgeDeleted } : undefined,
+    watermark: request.exportedAt === undefined ? "keep" : "forward",
+    files: request.files,
+  };
 }

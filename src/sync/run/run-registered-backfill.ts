@@ -10,6 +10,7 @@ import { zeroCounts, type RunCounts } from "../../db/sync-runs.js";
 import { SyncError } from "../../errors.js";
 import { planBackfillWindows } from "./plan-windows.js";
 import { runWindow, type RunWindowContext, type WindowOutcome } from "./run-window.js";
+import { readWindowPages, type ZephrPagesContext } from "./read-window-pages.js";
 
 export interface BackfillOutcome {
   readonly last: WindowOutcome;
@@ -24,7 +25,7 @@ export interface BackfillOutcome {
  * The incremental watermark is never touched.
  */
 export async function runRegisteredBackfill(
-  context: RunWindowContext,
+  context: RunWindowContext & ZephrPagesContext,
   request: { registeredSince: Date; registeredBefore: Date; chunkMs: number } | "resume",
 ): Promise<BackfillOutcome> {
   const { pool } = context;
@@ -45,7 +46,7 @@ export async function runRegisteredBackfill(
   let windows = 0;
   let last: WindowOutcome | undefined;
   for (const spec of planBackfillWindows(backfill)) {
-    last = await runWindow(context, spec);
+    last = await runWindow(context, spec, readWindowPages(context, spec));
     counts = addCounts(counts, last.counts);
     windows += 1;
     if (last.status !== "succeeded") {

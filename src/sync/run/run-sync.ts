@@ -7,6 +7,7 @@ import { runDryRun } from "./run-dry-run.js";
 import { runRegisteredBackfill } from "./run-registered-backfill.js";
 import { planWindow } from "./plan-windows.js";
 import { runWindow, type RunWindowContext, type WindowOutcome } from "./run-window.js";
+import { readWindowPages, type ZephrPagesContext } from "./read-window-pages.js";
 import { readCaFile } from "../read-ca-file.js";
 import { toSyncError } from "../to-sync-error.js";
 import { checkTenant } from "./check-tenant.js";
@@ -18,6 +19,9 @@ import { syncStateEvents, type StateEventsOutcome } from "../state-events/sync-s
 export type { SyncRequest } from "./sync-request.js";
 
 export type { SyncDeps } from "./sync-deps.js";
+
+/** A run from Zephr's API: run windows whose pages come from it. */
+export type ApiRunContext = RunWindowContext & ZephrPagesContext;
 
 export type SyncOutcome =
   | { readonly status: "locked" }
@@ -125,7 +129,7 @@ async function runLocked(
   void lock.lost.then((error) => {
     lockLost = error;
   });
-  const context: RunWindowContext = {
+  const context: ApiRunContext = {
     config,
     pool,
     agent,
@@ -159,7 +163,7 @@ async function runLocked(
  */
 async function runAfterPhases(
   deps: SyncDeps,
-  context: RunWindowContext,
+  context: ApiRunContext,
   outcome: Extract<SyncOutcome, { status: "succeeded" }>,
 ): Promise<{ catalogue: CatalogueRefreshSummary; stateEvents?: StateEventsOutcome }> {
   const { config, pool } = deps;
@@ -187,7 +191,7 @@ async function runAfterPhases(
   return { catalogue, stateEvents };
 }
 
-async function runRequest(context: RunWindowContext, request: SyncRequest): Promise<SyncOutcome> {
+async function runRequest(context: ApiRunContext, request: SyncRequest): Promise<SyncOutcome> {
   const { config, pool } = context;
   switch (request.kind) {
     case "incremental":
@@ -195,7 +199,11 @@ async function runRequest(context: RunWindowContext, request: SyncRequest): Prom
     case "since": {
       const watermark = request.kind === "incremental" ? await findWatermark(pool, usersStream) : null;
       const spec = planWindow(request, watermark, config.lookbackMs);
-      return toOutcome(await runWindow(context, spec), spec.kind, spec.window.sinceAt);
+      return toOutcome(
+        await runWindow(context, spec, readWindowPages(context, spec)),
+        spec.kind,
+        spec.window.sinceAt,
+      );
     }
     case "registered":
     case "resume": {

@@ -1,3 +1,4 @@
+import type { SyncConfig } from "../../config.js";
 import type { Pool } from "../../db/pool.js";
 import { withTransaction } from "../../db/pool.js";
 import { purgeDeletedUsers } from "../../db/purge-deleted-users.js";
@@ -16,13 +17,12 @@ import { findWatermark, saveWatermark, usersStream } from "../../db/sync-waterma
 import { SyncError, describeError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import { toSyncError } from "../to-sync-error.js";
-import { streamExport, type StreamExportContext } from "./stream-export.js";
-import { readExportPages } from "../../zephr/export/export-pages.js";
+import { streamExport, type StreamExportContext, type StreamSettings } from "./stream-export.js";
+import type { ExportEvent } from "../../zephr/export/export-pages.js";
 import { BatchLoader } from "../load/batch-loader.js";
 import { loadUserBatch } from "../load/load-user-batch.js";
 import { planLoad } from "../load/plan-load.js";
 import { addCounts } from "./run-counts.js";
-import { toExportWindow } from "./to-export-window.js";
 import { findUnlistedUsers } from "../load/find-unlisted-users.js";
 import type { DeferredIndexes } from "../load/first-load-indexes.js";
 import type { WindowSpec } from "./plan-windows.js";
@@ -47,6 +47,7 @@ export type WindowOutcome =
     };
 
 export interface RunWindowContext extends StreamExportContext {
+  readonly config: StreamSettings & Pick<SyncConfig, "maxDeleteFraction" | "history">;
   readonly pool: Pool;
 }
 
@@ -55,18 +56,23 @@ function asSyncError(error: unknown, logger: Logger): SyncError {
 }
 
 /**
- * One run row: stream the window into the warehouse, then in one transaction reconcile deletions (full
- * exports), mark the run succeeded and move the watermark. Any failure leaves the watermark as it was
- * and records why on the run row.
+ * One run row: stream the window's pages (from Zephr: readWindowPages; from files: readExportFiles)
+ * into the warehouse, then in one transaction reconcile deletions (complete exports), mark the run
+ * succeeded and move the watermark. Any failure leaves the watermark as it was and records why on the
+ * run row. `pages` is read only once the run row is in.
  */
-export async function runWindow(context: RunWindowContext, spec: WindowSpec): Promise<WindowOutcome> {
+export async function runWindow(
+  context: RunWindowContext,
+  spec: WindowSpec,
+  pages: AsyncIterable<ExportEvent>,
+): Promise<WindowOutcome> {
   const { pool, config, report } = context;
   const startedAtMs = context.now();
   let runId: string | undefined;
   let counts = zeroCounts;
   let deferredIndexes: DeferredIndexes | undefined;
   try {
-    runId = await insertRun(pool, spec.kind, spec.window, spec.backfillId);
+    runId = await insertRun(pool, spec.kind, spec.window, spec.backfillId, spec.files ?? null);
     const currentRunId = runId;
     const logger = context.logger.child({ runId, kind: spec.kind });
     logger.info(
@@ -104,11 +110,6 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
         logger.debug({ batch: loaded, total: counts }, "batch loaded");
       },
     );
-    const pages = readExportPages(config.zephr, toExportWindow(spec.window, config.zephr.instantPrecision), {
-      http: { agent: context.agent, now: context.now },
-      sleep: context.sleep,
-      ...(context.signal ? { signal: context.signal } : {}),
-    });
     const exportStartedAt = await streamExport({ ...context, logger }, pages, loader, {
       onExportStarted: (at) => setRunExportStartedAt(pool, currentRunId, at),
       onStatedCount: (count) => setRunExpectedCount(pool, currentRunId, count),
@@ -142,8 +143,9 @@ export async function runWindow(context: RunWindowContext, spec: WindowSpec): Pr
       await markRunSucceeded(client, currentRunId, usersDeleted);
       const current = await findWatermark(client, usersStream);
       const moveTo =
-        spec.watermark === "set" ||
-        (spec.watermark === "forward" && (current === null || exportStartedAt > current))
+        exportStartedAt !== null &&
+        (spec.watermark === "set" ||
+          (spec.watermark === "forward" && (current === null || exportStartedAt > current)))
           ? exportStartedAt
           : null;
       if (moveTo !== null) await saveWatermark(client, usersStream, moveTo, currentRunId);

@@ -1,5 +1,4 @@
-import type { Agent } from "node:http";
-import type { SyncConfig } from "../../config.js";
+import type { SyncConfig, ZephrConfig } from "../../config.js";
 import { SyncError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { ExportEvent, ExportPagesEnd } from "../../zephr/export/export-pages.js";
@@ -9,9 +8,13 @@ import type { BatchLoader } from "../load/batch-loader.js";
 import { ReceivedUsers } from "./received-users.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 
+/** The settings streaming reads: what a run from the API and a load of files share. */
+export type StreamSettings = Pick<SyncConfig, "batchSize" | "countTolerance"> & {
+  readonly zephr: Pick<ZephrConfig, "watermarkClock" | "maxClockSkewMs" | "grantTimezone">;
+};
+
 export interface StreamExportContext {
-  readonly config: SyncConfig;
-  readonly agent: Agent;
+  readonly config: StreamSettings;
   readonly logger: Logger;
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
@@ -40,19 +43,21 @@ export interface StreamExportEvents {
 /**
  * Streams one export into a batch loader, event by event (pages → elements → batches), reporting
  * progress, and fails it when it cannot be called complete (checkExportComplete: after the loader has
- * loaded what arrived). Resolves with the instant the export started (see chooseExportStart).
+ * loaded what arrived). Resolves with the instant the export started (see chooseExportStart; for a
+ * file, the instant its `started` event states), null when a file's source does not say.
  */
 export async function streamExport<Loaded>(
   context: StreamExportContext,
   source: AsyncIterable<ExportEvent>,
   loader: BatchLoader<Loaded>,
   events: StreamExportEvents,
-): Promise<Date> {
+): Promise<Date | null> {
   const { config, logger, report, signal } = context;
   const startedAtMs = context.now();
   const download = { bytes: 0, pages: 0, users: 0, expectedUsers: undefined as number | undefined };
   const received = new ReceivedUsers();
-  let exportStartedAt: Date | undefined;
+  let totalBytes: number | undefined;
+  let exportStartedAt: Date | null | undefined;
   let end: ExportPagesEnd | undefined;
   const stopIfAsked = () => {
     if (signal?.aborted === true) throw cancelledError();
@@ -62,20 +67,26 @@ export async function streamExport<Loaded>(
     for await (const event of source) {
       switch (event.type) {
         case "started":
-          exportStartedAt = chooseExportStart(
-            { clock: config.zephr.watermarkClock, maxClockSkewMs: config.zephr.maxClockSkewMs },
-            event.serverDateMs,
-            event.requestedAtMs,
-            logger,
-          );
-          await events.onExportStarted(exportStartedAt);
+          if (event.totalBytes !== undefined) totalBytes = event.totalBytes;
+          exportStartedAt =
+            event.exportedAtMs === undefined
+              ? chooseExportStart(
+                  { clock: config.zephr.watermarkClock, maxClockSkewMs: config.zephr.maxClockSkewMs },
+                  event.serverDateMs,
+                  event.requestedAtMs,
+                  logger,
+                )
+              : event.exportedAtMs === null
+                ? null
+                : new Date(event.exportedAtMs);
+          if (exportStartedAt !== null) await events.onExportStarted(exportStartedAt);
           break;
         case "elements":
           stopIfAsked();
           download.bytes += event.bytes;
           download.users += event.elements.length;
           received.add(event.elements);
-          report({ type: "downloading", ...download, elapsedMs: context.now() - startedAtMs });
+          report({ type: "downloading", ...download, totalBytes, elapsedMs: context.now() - startedAtMs });
           await loader.addElements(event.elements, event.page, config.zephr.grantTimezone);
           break;
         case "page": {

@@ -20,6 +20,8 @@ export type SyncProgressEvent =
       readonly users: number;
       /** Users the export will deliver in all, when the envelope said (meta.count). */
       readonly expectedUsers: number | undefined;
+      /** Bytes the source will deliver in all, when known (the size of the files a load reads). */
+      readonly totalBytes?: number | undefined;
       readonly elapsedMs: number;
     }
   | { readonly type: "retrying"; readonly page: number; readonly delayMs: number; readonly reason: string }

@@ -1,3 +1,5 @@
+import type { ExportFile } from "../../zephr/export/read-export-files.js";
+
 /** What a caller asks of runSync. */
 export type SyncRequest =
   /** The nightly job: users updated since the watermark minus the lookback (a full export the first time). */
@@ -28,4 +30,18 @@ export interface DryRunReport {
   readonly rejected: number;
   /** Full exports only: live users the export did not list, who would be marked deleted. */
   readonly wouldMarkDeleted: number | undefined;
+}
+
+/**
+ * `zephr-sync load FILE…`: export files (the Admin Console's download, saved API pages) loaded in one
+ * run of kind `file` (runFileLoad). `full`: they are a complete export (users they do not list are
+ * marked deleted); `exportedAt`: when they were exported, which moves the watermark (forward only).
+ */
+export interface FileLoadRequest {
+  readonly kind: "file";
+  readonly files: readonly ExportFile[];
+  readonly full: boolean;
+  readonly purgeDeleted: boolean;
+  readonly exportedAt: Date | undefined;
+  readonly dryRun: boolean;
 }

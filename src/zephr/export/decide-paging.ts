@@ -1,6 +1,8 @@
 import type { EnvelopeSummary } from "../json/export-body-parser.js";
 
-export type PagingStop = "empty page" | "short page" | "no next link" | "not paginated" | "paging ignored";
+/** Why paging ended; "last file" ends a load of export files (readExportFiles). */
+export type PagingStop =
+  "empty page" | "short page" | "no next link" | "not paginated" | "paging ignored" | "last file";
 
 /** One page as read, with what the export so far says about it. */
 export interface PageSeen {

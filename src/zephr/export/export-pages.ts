@@ -35,8 +35,18 @@ export interface ExportPagesEnd {
 
 /** What reading an export yields, in order: one `started`, then elements and pages, retries among them. */
 export type ExportEvent =
-  /** The first page's headers arrived, with Zephr's clock if it sent a Date header. */
-  | { readonly type: "started"; readonly serverDateMs: number | undefined; readonly requestedAtMs: number }
+  /**
+   * The first page's headers arrived, with Zephr's clock if it sent a Date header. A source of files
+   * (readExportFiles) says instead when they were exported (`exportedAtMs`, null when unknown) and how
+   * many bytes it will read in all (`totalBytes`).
+   */
+  | {
+      readonly type: "started";
+      readonly serverDateMs: number | undefined;
+      readonly requestedAtMs: number;
+      readonly exportedAtMs?: number | null;
+      readonly totalBytes?: number;
+    }
   /**
    * One chunk of a page was read (`bytes` long) and completed these elements. The body is not read
    * further until the consumer asks for the next event: its wait is TCP backpressure on Zephr.
