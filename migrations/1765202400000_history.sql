@@ -113,17 +113,27 @@ $$;
 comment on function zephr.history_version_at() is 'The instant the current transaction''s writes are versioned at (setting zephr_sync.version_at, set by zephr-sync for the transaction); null when history is not being recorded.';
 
 -- Triggers ---------------------------------------------------------------------------------------------
+-- Every statement of the trigger functions looks versions up by user (and grant) among a few thousand
+-- ids, so by index. During a first load the history tables grow faster than their statistics, and the
+-- planner, thinking them small, scanned all of them for each batch (a fresh load of 100,000 users took
+-- several times longer): `enable_seqscan = off` for these functions keeps the lookups on the indexes.
 -- Closing a version at the instant it started (the same user written twice by one run, or by two runs
 -- whose exports started in the same second) removes it rather than leaving an empty interval.
 
 create function zephr.record_user_versions() returns trigger
-language plpgsql as $$
+language plpgsql set enable_seqscan = off as $$
 declare
   version_at timestamptz := zephr.history_version_at();
+  -- The statement's user ids as an array: `user_id = any(ids)` reaches the versions by their index,
+  -- where a join with the transition table (no statistics) was planned as a scan of every version.
+  ids uuid[];
+  deleted_ids uuid[];
 begin
   if version_at is null then
     return null;
   end if;
+  ids := array(select n.user_id from new_users n);
+  deleted_ids := array(select n.user_id from new_users n where n.deleted_at is not null);
   -- A user coming back (its current version records a deletion) holds its stored grants again from
   -- now; the grant statement that follows in the batch versions whatever it changes.
   insert into zephr.user_grant_versions (
@@ -131,29 +141,28 @@ begin
     ends_at, created_at, grant_extra, grant_user_id, valid_from)
   select g.grant_id, g.user_id, g.account_id, g.entitlement_type, g.entitlement_id, g.product_id,
          g.expiry_state, g.starts_at, g.ends_at, g.created_at, g.grant_extra, g.grant_user_id, version_at
-    from new_users n
-    join zephr.user_versions v on v.user_id = n.user_id and v.valid_to is null and v.deleted_at is not null
-    join zephr.user_grants g on g.user_id = n.user_id
-   where n.deleted_at is null
+    from zephr.user_versions v
+    join new_users n on n.user_id = v.user_id
+    join zephr.user_grants g on g.user_id = v.user_id
+   where v.user_id = any(ids) and v.valid_to is null and v.deleted_at is not null
+     and n.deleted_at is null
      and not exists (
            select from zephr.user_grant_versions o
             where o.user_id = g.user_id and o.grant_id = g.grant_id and o.valid_to is null);
   -- A user deleted by a complete export holds no grant from now.
-  delete from zephr.user_grant_versions o
-   using new_users n
-   where n.deleted_at is not null and o.user_id = n.user_id and o.valid_to is null and o.valid_from >= version_at;
-  update zephr.user_grant_versions o
-     set valid_to = version_at
-    from new_users n
-   where n.deleted_at is not null and o.user_id = n.user_id and o.valid_to is null;
+  if cardinality(deleted_ids) > 0 then
+    delete from zephr.user_grant_versions o
+     where o.user_id = any(deleted_ids) and o.valid_to is null and o.valid_from >= version_at;
+    update zephr.user_grant_versions o
+       set valid_to = version_at
+     where o.user_id = any(deleted_ids) and o.valid_to is null;
+  end if;
   -- The user's version before this one ends now, and this one starts.
   delete from zephr.user_versions o
-   using new_users n
-   where o.user_id = n.user_id and o.valid_to is null and o.valid_from >= version_at;
+   where o.user_id = any(ids) and o.valid_to is null and o.valid_from >= version_at;
   update zephr.user_versions o
      set valid_to = version_at
-    from new_users n
-   where o.user_id = n.user_id and o.valid_to is null;
+   where o.user_id = any(ids) and o.valid_to is null;
   insert into zephr.user_versions (
     user_id, email_address, email_verified, tracking_id, registered_at, registration_tenant, identifiers,
     attributes, seq_no, user_extra, element_extra, content_hash, first_seen_at, last_changed_at,
@@ -177,21 +186,22 @@ create trigger users_record_updated_versions
   for each statement execute function zephr.record_user_versions();
 
 create function zephr.record_grant_versions() returns trigger
-language plpgsql as $$
+language plpgsql set enable_seqscan = off as $$
 declare
   version_at timestamptz := zephr.history_version_at();
+  ids uuid[];
 begin
   if version_at is null then
     return null;
   end if;
+  ids := array(select distinct t.user_id from new_grants t);
   delete from zephr.user_grant_versions o
-   using new_grants n
-   where o.user_id = n.user_id and o.grant_id = n.grant_id and o.valid_to is null
-     and o.valid_from >= version_at;
+   where o.user_id = any(ids) and o.valid_to is null and o.valid_from >= version_at
+     and (o.user_id, o.grant_id) in (select n.user_id, n.grant_id from new_grants n);
   update zephr.user_grant_versions o
      set valid_to = version_at
-    from new_grants n
-   where o.user_id = n.user_id and o.grant_id = n.grant_id and o.valid_to is null;
+   where o.user_id = any(ids) and o.valid_to is null
+     and (o.user_id, o.grant_id) in (select n.user_id, n.grant_id from new_grants n);
   insert into zephr.user_grant_versions (
     grant_id, user_id, account_id, entitlement_type, entitlement_id, product_id, expiry_state, starts_at,
     ends_at, created_at, grant_extra, grant_user_id, valid_from)
@@ -213,21 +223,22 @@ create trigger user_grants_record_updated_versions
   for each statement execute function zephr.record_grant_versions();
 
 create function zephr.end_grant_versions() returns trigger
-language plpgsql as $$
+language plpgsql set enable_seqscan = off as $$
 declare
   version_at timestamptz := zephr.history_version_at();
+  ids uuid[];
 begin
   if version_at is null then
     return null;
   end if;
+  ids := array(select distinct t.user_id from old_grants t);
   delete from zephr.user_grant_versions o
-   using old_grants d
-   where o.user_id = d.user_id and o.grant_id = d.grant_id and o.valid_to is null
-     and o.valid_from >= version_at;
+   where o.user_id = any(ids) and o.valid_to is null and o.valid_from >= version_at
+     and (o.user_id, o.grant_id) in (select d.user_id, d.grant_id from old_grants d);
   update zephr.user_grant_versions o
      set valid_to = version_at
-    from old_grants d
-   where o.user_id = d.user_id and o.grant_id = d.grant_id and o.valid_to is null;
+   where o.user_id = any(ids) and o.valid_to is null
+     and (o.user_id, o.grant_id) in (select d.user_id, d.grant_id from old_grants d);
   return null;
 end
 $$;
@@ -241,7 +252,7 @@ create trigger user_grants_end_deleted_versions
 -- Erasure: whatever the setting, a user removed from zephr.users (backfill --full --purge-deleted) takes
 -- every version of itself and of its grants with it.
 create function zephr.erase_user_history() returns trigger
-language plpgsql as $$
+language plpgsql set enable_seqscan = off as $$
 begin
   delete from zephr.user_grant_versions o using old_users d where o.user_id = d.user_id;
   delete from zephr.user_versions o using old_users d where o.user_id = d.user_id;
