@@ -25,18 +25,6 @@ export const zeroTally: BatchTally = {
   rejected: 0,
 };
 
-export function addTally(a: BatchTally, b: BatchTally): BatchTally {
-  return {
-    pages: a.pages + b.pages,
-    bytes: a.bytes + b.bytes,
-    usersReceived: a.usersReceived + b.usersReceived,
-    newUsers: a.newUsers + b.newUsers,
-    changedUsers: a.changedUsers + b.changedUsers,
-    unchangedUsers: a.unchangedUsers + b.unchangedUsers,
-    rejected: a.rejected + b.rejected,
-  };
-}
-
 /** A dry run's load of one batch: the same comparison as loadUserBatch, counted instead of written. */
 export async function tallyUserBatch(
   deps: {

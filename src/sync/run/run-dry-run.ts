@@ -5,7 +5,8 @@ import { createZephrAgent } from "../../zephr/http/open-export-page.js";
 import { BatchLoader } from "../load/batch-loader.js";
 import { findUnlistedUsers } from "../load/find-unlisted-users.js";
 import { planLoad } from "../load/plan-load.js";
-import { addTally, tallyUserBatch, zeroTally, type BatchTally } from "../load/tally-user-batch.js";
+import { addCounts } from "../load/add-counts.js";
+import { tallyUserBatch, zeroTally, type BatchTally } from "../load/tally-user-batch.js";
 import { planBackfillWindows, planWindow, type WindowSpec } from "./plan-windows.js";
 import { readCaFile } from "../read-ca-file.js";
 import type { SyncDeps } from "./sync-deps.js";
@@ -46,16 +47,15 @@ export async function runDryRun(deps: SyncDeps, request: SyncRequest): Promise<D
   const { config } = deps;
   const agent = createZephrAgent(config.zephr.baseUrl, readCaFile(config.zephr.caFile));
   try {
-    let report: DryRunReport = { ...zeroTally, wouldMarkDeleted: undefined };
+    let tally: BatchTally = zeroTally;
+    let wouldMarkDeleted: number | undefined;
     for (const spec of await planDryRun(deps, request)) {
       const pages = readWindowPages({ ...deps, agent, signal: deps.signal }, spec);
-      const window = await tallyWindow(deps, spec, pages);
-      report = {
-        ...addTally(report, window),
-        wouldMarkDeleted: window.wouldMarkDeleted ?? report.wouldMarkDeleted,
-      };
+      const { wouldMarkDeleted: unlisted, ...window } = await tallyWindow(deps, spec, pages);
+      tally = addCounts(tally, window);
+      wouldMarkDeleted = unlisted ?? wouldMarkDeleted;
     }
-    return report;
+    return { ...tally, wouldMarkDeleted };
   } finally {
     agent.destroy();
   }
@@ -93,7 +93,7 @@ export async function tallyWindow(
         batch,
       ),
     (counted: BatchTally) => {
-      tally = addTally(tally, counted);
+      tally = addCounts(tally, counted);
     },
   );
   const context = {

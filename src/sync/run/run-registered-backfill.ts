@@ -5,7 +5,7 @@ import {
   insertBackfill,
   type BackfillRow,
 } from "../../db/sync-backfills.js";
-import { addCounts } from "./run-counts.js";
+import { addCounts } from "../load/add-counts.js";
 import { zeroCounts, type RunCounts } from "../../db/sync-runs.js";
 import { SyncError } from "../../errors.js";
 import { planBackfillWindows } from "./plan-windows.js";

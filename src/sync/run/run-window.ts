@@ -22,7 +22,7 @@ import type { ExportEvent } from "../../zephr/export/export-pages.js";
 import { BatchLoader } from "../load/batch-loader.js";
 import { loadUserBatch } from "../load/load-user-batch.js";
 import { planLoad } from "../load/plan-load.js";
-import { addCounts } from "./run-counts.js";
+import { addCounts } from "../load/add-counts.js";
 import { findUnlistedUsers } from "../load/find-unlisted-users.js";
 import type { DeferredIndexes } from "../load/first-load-indexes.js";
 import type { WindowSpec } from "./plan-windows.js";

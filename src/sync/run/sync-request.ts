@@ -1,3 +1,4 @@
+import type { BatchTally } from "../load/tally-user-batch.js";
 import type { ExportFile } from "../../zephr/export/read-export-files.js";
 
 /** What a caller asks of runSync. */
@@ -20,14 +21,7 @@ export type SyncRequest =
   | { readonly kind: "resume" };
 
 /** What a dry run found: it fetched, parsed and validated everything and wrote nothing. */
-export interface DryRunReport {
-  readonly pages: number;
-  readonly bytes: number;
-  readonly usersReceived: number;
-  readonly newUsers: number;
-  readonly changedUsers: number;
-  readonly unchangedUsers: number;
-  readonly rejected: number;
+export interface DryRunReport extends BatchTally {
   /** Full exports only: live users the export did not list, who would be marked deleted. */
   readonly wouldMarkDeleted: number | undefined;
 }
