@@ -107,7 +107,7 @@ describe("the zephr-sync command line, as a spawned process", () => {
     const result = await cli(["run", "--dryrun"], {}, false);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      "zephr-sync: unknown option --dryrun for 'run'; did you mean --dry-run? It goes with 'backfill', not 'run'. See 'zephr-sync run --help'.\n",
+      "zephr-sync: unknown option --dryrun for 'run'; did you mean --dry-run? It goes with 'backfill' and 'load', not 'run'. See 'zephr-sync run --help'.\n",
     );
     const typo = await cli(["backfill", "--ful"], {}, false);
     expect(typo.code).toBe(2);
