@@ -1,4 +1,3 @@
-import pRetry from "p-retry";
 import type { Logger } from "../../logger.js";
 import type { Pool } from "../../db/pool.js";
 import { setAsynchronousCommit, withTransaction } from "../../db/pool.js";
@@ -9,7 +8,7 @@ import type { ListedUsers } from "./listed-users.js";
 import { compareBatch } from "./compare-batch.js";
 import type { LoadMode } from "./plan-load.js";
 import type { UserBatch } from "./user-batch.js";
-import { isDatabaseFailure, isTransientDatabaseError, toDatabaseError } from "../../db/database-errors.js";
+import { withDatabaseRetries } from "../../db/with-database-retries.js";
 import { prepareWrite, writeChangedUsers, type PreparedWrite } from "./write-changed-users.js";
 import { describeError, findSqlState, sqlState } from "../../errors.js";
 
@@ -93,23 +92,4 @@ export async function loadUserBatch(
     }
   };
   return withDatabaseRetries(deps, "loading a batch of users", load);
-}
-
-async function withDatabaseRetries<T>(deps: LoadDeps, doing: string, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await pRetry(fn, {
-      retries: deps.retries,
-      minTimeout: deps.retryMinMs,
-      randomize: true,
-      shouldRetry: ({ error }) => isTransientDatabaseError(error),
-      onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
-        if (retriesLeft > 0 && isTransientDatabaseError(error)) {
-          deps.logger.warn({ attempt: attemptNumber, err: error.message }, `${doing} failed; retrying`);
-        }
-      },
-    });
-  } catch (error) {
-    // Anything else is a bug, reported as such where the run fails (toSyncError), not as DB_ERROR.
-    throw isDatabaseFailure(error) ? toDatabaseError(error, doing) : error;
-  }
 }

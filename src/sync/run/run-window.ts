@@ -23,6 +23,7 @@ import { BatchLoader } from "../load/batch-loader.js";
 import { loadUserBatch } from "../load/load-user-batch.js";
 import { planLoad } from "../load/plan-load.js";
 import { addCounts } from "../load/add-counts.js";
+import { jobRetries, withDatabaseRetries } from "../../db/with-database-retries.js";
 import { findUnlistedUsers } from "../load/find-unlisted-users.js";
 import type { DeferredIndexes } from "../load/first-load-indexes.js";
 import type { WindowSpec } from "./plan-windows.js";
@@ -98,8 +99,7 @@ export async function runWindow(
             mode: plan.mode,
             listed,
             history: config.history,
-            retries: 3,
-            retryMinMs: 200,
+            ...jobRetries,
             logger,
           },
           batch,
@@ -111,8 +111,16 @@ export async function runWindow(
       },
     );
     const exportStartedAt = await streamExport({ ...context, logger }, pages, loader, {
-      onExportStarted: (at) => setRunExportStartedAt(pool, currentRunId, at),
-      onStatedCount: (count) => setRunExpectedCount(pool, currentRunId, count),
+      listed,
+      // The run row's bookkeeping during the export, retried like a batch (a connection replaced mid-run).
+      onExportStarted: (at) =>
+        withDatabaseRetries({ ...jobRetries, logger }, "recording the export's start", () =>
+          setRunExportStartedAt(pool, currentRunId, at),
+        ),
+      onStatedCount: (count) =>
+        withDatabaseRetries({ ...jobRetries, logger }, "recording the export's stated count", () =>
+          setRunExpectedCount(pool, currentRunId, count),
+        ),
     });
     // Before the run succeeds: a warehouse whose load is complete has all its indexes.
     await deferredIndexes?.restore();
