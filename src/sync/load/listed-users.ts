@@ -26,6 +26,11 @@ export class ListedUsers {
     if (this.ids.add(id) && liveOnceLoaded) this.live += 1;
   }
 
+  /** Distinct users listed so far. */
+  get size(): number {
+    return this.ids.size;
+  }
+
   has(id: string): boolean {
     return this.ids.has(id);
   }

@@ -24,11 +24,12 @@ export async function checkExportFiles(
   options: ExportFilesOptions,
   signal: AbortSignal | undefined,
 ): Promise<ExportPagesEnd> {
-  const received = new ReceivedUsers();
+  const received = new ReceivedUsers(undefined);
   let end: ExportPagesEnd | undefined;
   for await (const event of readExportFiles(files, options)) {
     if (signal?.aborted === true) throw cancelledError();
     if (event.type === "elements") received.add(event.elements);
+    if (event.type === "page") received.pageRead(event.result.summary);
     if (event.type === "end") end = event;
   }
   if (end === undefined) throw new Error("the files were read without their end");

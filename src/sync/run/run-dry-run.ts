@@ -106,6 +106,7 @@ export async function tallyWindow(
     checkStillOwned: () => undefined,
   };
   await streamExport(context, pages, loader, {
+    listed: plan.listed,
     onExportStarted: () => Promise.resolve(),
     onStatedCount: () => Promise.resolve(),
   });

@@ -5,6 +5,7 @@ import type { ExportEvent, ExportPagesEnd } from "../../zephr/export/export-page
 import { checkExportComplete } from "./check-export-complete.js";
 import { chooseExportStart } from "./choose-export-start.js";
 import type { BatchLoader } from "../load/batch-loader.js";
+import type { ListedUsers } from "../load/listed-users.js";
 import { ReceivedUsers } from "./received-users.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 
@@ -32,8 +33,13 @@ export function cancelledError(): SyncError {
   );
 }
 
-/** What the caller records as the export goes (the run row). */
+/** What the caller records as the export goes (the run row), and what its load plan knows. */
 export interface StreamExportEvents {
+  /**
+   * The users a complete export lists, as the load records them (LoadPlan.listed): the distinct users
+   * received are counted from it rather than from a second set of ids.
+   */
+  readonly listed: ListedUsers | undefined;
   /** The first page's headers arrived: the instant the export started (see chooseExportStart). */
   readonly onExportStarted: (exportStartedAt: Date) => Promise<void>;
   /** A page stated the export's total (meta.count), the first time one did. */
@@ -55,7 +61,7 @@ export async function streamExport<Loaded>(
   const { config, logger, report, signal } = context;
   const startedAtMs = context.now();
   const download = { bytes: 0, pages: 0, users: 0, expectedUsers: undefined as number | undefined };
-  const received = new ReceivedUsers();
+  const received = new ReceivedUsers(events.listed);
   let totalBytes: number | undefined;
   let exportStartedAt: Date | null | undefined;
   let end: ExportPagesEnd | undefined;
@@ -97,6 +103,7 @@ export async function streamExport<Loaded>(
             await events.onStatedCount(result.summary.totalCount);
           }
           logger.info({ page: result.page, users: result.elements, bytes: result.bytes }, "page received");
+          received.pageRead(result.summary);
           await loader.addPage(result.bytes);
           break;
         }
