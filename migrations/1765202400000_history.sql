@@ -152,17 +152,20 @@ begin
   -- A user deleted by a complete export holds no grant from now.
   if cardinality(deleted_ids) > 0 then
     delete from zephr.user_grant_versions o
-     where o.user_id = any(deleted_ids) and o.valid_to is null and o.valid_from >= version_at;
+     where o.user_id = any(deleted_ids) and o.valid_from >= version_at;
     update zephr.user_grant_versions o
        set valid_to = version_at
-     where o.user_id = any(deleted_ids) and o.valid_to is null;
+     where o.user_id = any(deleted_ids) and (o.valid_to is null or o.valid_to > version_at);
   end if;
-  -- The user's version before this one ends now, and this one starts.
+  -- The user's version before this one ends now, and this one starts. Versions dated at or after now
+  -- are superseded, and one that ends after now ends now: a run whose instant is not later than what
+  -- history holds (two runs in the same second, a clock set back) rewrites history from its instant on,
+  -- so that versions never overlap and no key repeats.
   delete from zephr.user_versions o
-   where o.user_id = any(ids) and o.valid_to is null and o.valid_from >= version_at;
+   where o.user_id = any(ids) and o.valid_from >= version_at;
   update zephr.user_versions o
      set valid_to = version_at
-   where o.user_id = any(ids) and o.valid_to is null;
+   where o.user_id = any(ids) and (o.valid_to is null or o.valid_to > version_at);
   insert into zephr.user_versions (
     user_id, email_address, email_verified, tracking_id, registered_at, registration_tenant, identifiers,
     attributes, seq_no, user_extra, element_extra, content_hash, first_seen_at, last_changed_at,
@@ -196,11 +199,11 @@ begin
   end if;
   ids := array(select distinct t.user_id from new_grants t);
   delete from zephr.user_grant_versions o
-   where o.user_id = any(ids) and o.valid_to is null and o.valid_from >= version_at
+   where o.user_id = any(ids) and o.valid_from >= version_at
      and (o.user_id, o.grant_id) in (select n.user_id, n.grant_id from new_grants n);
   update zephr.user_grant_versions o
      set valid_to = version_at
-   where o.user_id = any(ids) and o.valid_to is null
+   where o.user_id = any(ids) and (o.valid_to is null or o.valid_to > version_at)
      and (o.user_id, o.grant_id) in (select n.user_id, n.grant_id from new_grants n);
   insert into zephr.user_grant_versions (
     grant_id, user_id, account_id, entitlement_type, entitlement_id, product_id, expiry_state, starts_at,
@@ -233,11 +236,11 @@ begin
   end if;
   ids := array(select distinct t.user_id from old_grants t);
   delete from zephr.user_grant_versions o
-   where o.user_id = any(ids) and o.valid_to is null and o.valid_from >= version_at
+   where o.user_id = any(ids) and o.valid_from >= version_at
      and (o.user_id, o.grant_id) in (select d.user_id, d.grant_id from old_grants d);
   update zephr.user_grant_versions o
      set valid_to = version_at
-   where o.user_id = any(ids) and o.valid_to is null
+   where o.user_id = any(ids) and (o.valid_to is null or o.valid_to > version_at)
      and (o.user_id, o.grant_id) in (select d.user_id, d.grant_id from old_grants d);
   return null;
 end

@@ -111,4 +111,31 @@ describe("history for analysts", () => {
     );
     expect(during.rows).toHaveLength(1);
   });
+  test("a run dated before what history holds (a clock set back) rewrites history from its instant, without overlaps", async () => {
+    expectSucceeded(await fixture.run({ kind: "full" }));
+    fixture.clock.advance(2 * dayMs);
+    fixture.simulator.store.editAttribute(id(3), "surname", "Second");
+    expectSucceeded(await fixture.run());
+    // Zephr's clock goes back a day: the next export starts before the last one.
+    fixture.clock.advance(-dayMs);
+    fixture.simulator.store.editAttribute(id(3), "surname", "Third");
+    fixture.simulator.store.addGrant(id(3));
+    expectSucceeded(await fixture.run({ kind: "full" }));
+
+    const overlaps = await fixture.db.pool.query(
+      `select a.user_id from user_versions a join user_versions b
+           on a.user_id = b.user_id and a.valid_from < b.valid_from
+          and (a.valid_to is null or a.valid_to > b.valid_from)
+       union all
+       select a.user_id from user_grant_versions a join user_grant_versions b
+           on a.user_id = b.user_id and a.grant_id = b.grant_id and a.valid_from < b.valid_from
+          and (a.valid_to is null or a.valid_to > b.valid_from)`,
+    );
+    expect(overlaps.rows).toEqual([]);
+    const now = await fixture.db.pool.query<{ attributes: Record<string, unknown> }>(
+      "select attributes from users_as_of(now()) where user_id = $1::uuid",
+      [id(3)],
+    );
+    expect(now.rows[0]?.attributes.surname).toBe("Third");
+  });
 });
