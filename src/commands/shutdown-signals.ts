@@ -36,7 +36,11 @@ export interface ShutdownSignals {
   readonly signal: AbortSignal;
   /** Resolves with the first signal received (never rejects; stays pending if none comes). */
   readonly received: Promise<ShutdownSignal>;
-  /** Stops listening and clears the shutdown timer: call when the command ends. Idempotent. */
+  /**
+   * Clears the shutdown timer and stops listening: call when the command ends. Idempotent. Once a signal
+   * was received, the listener stays for the moments the process takes to exit, so that the same signal
+   * delivered twice (npx) cannot arrive with no listener and kill the process by its default action.
+   */
   dispose(): void;
 }
 
@@ -111,9 +115,10 @@ export function listenForShutdownSignals(options: ShutdownSignalOptions): Shutdo
     dispose() {
       if (disposed) return;
       disposed = true;
+      clearTimeout(timer);
+      if (first !== undefined) return;
       host.off("SIGTERM", onSignal);
       host.off("SIGINT", onSignal);
-      clearTimeout(timer);
     },
   };
 }

@@ -116,4 +116,25 @@ describe("shutdown on SIGTERM and SIGINT", () => {
     host.send("SIGTERM");
     expect(shutdown.signal.aborted).toBe(false);
   });
+
+  test("after a signal, dispose keeps listening: the same signal delivered again as the command ends is ignored, not fatal", async () => {
+    const host = new FakeProcess();
+    let nowMs = 0;
+    const log = captureLogger();
+    const shutdown = listenForShutdownSignals({
+      logger: log.logger,
+      timeoutMs: 60_000,
+      timeoutExitCode: 1,
+      host,
+      now: () => nowMs,
+    });
+    host.send("SIGINT");
+    await shutdown.received;
+    // The run stopped quickly and the command ends, while npm's copy of the Ctrl-C is still on its way.
+    shutdown.dispose();
+    nowMs += 5;
+    host.send("SIGINT");
+    expect(host.exits).toEqual([]);
+    expect(log.lines().at(-1)?.msg).toMatch(/the same signal delivered twice/);
+  });
 });
