@@ -3,19 +3,13 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { setTimeout as sleep } from "node:timers/promises";
 import { loadFileLoadConfig } from "../config.js";
 import { SyncError, describeError } from "../errors.js";
-import { createLogger } from "../logger.js";
 import { parseInstant } from "../sync/normalize/parse-instant.js";
 import { runFileLoad } from "../sync/run/run-file-load.js";
 import type { ExportFile } from "../zephr/export/read-export-files.js";
 import { exitCodes, writeLine, type CommandContext, type ExitCode } from "./command-context.js";
-import { describeOutcome } from "./describe-outcome.js";
-import { applyMigrations, ensureDatabaseReachable, openPool } from "./open-database.js";
-import { createProgressDisplay } from "./progress-display.js";
-import { exitCodeOf } from "./run-command.js";
-import { listenForShutdownSignals } from "./shutdown-signals.js";
+import { runInFrame } from "./run-command.js";
 
 /** Thrown for arguments that do not make a load; the CLI maps it to exit 2. */
 export class LoadUsageError extends Error {}
@@ -118,34 +112,15 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
-async function loadFiles(
+function loadFiles(
   context: CommandContext,
   config: ReturnType<typeof loadFileLoadConfig>,
   args: LoadArgs,
   files: readonly ExportFile[],
 ): Promise<ExitCode> {
-  const onProgress = createProgressDisplay(context.stderr);
-  const quiet = onProgress !== undefined && !config.logLevelSet;
-  const logger = createLogger(quiet ? "warn" : config.logLevel, context.stderr);
-  const pool = openPool(config, logger);
-  const shutdown = listenForShutdownSignals({
-    logger,
-    timeoutMs: config.shutdownTimeoutMs,
-    timeoutExitCode: exitCodes.runFailed,
-  });
-  try {
-    if (args.dryRun) await ensureDatabaseReachable(pool, config, logger);
-    else await applyMigrations(pool, config, logger);
-    const outcome = await runFileLoad(
-      {
-        config,
-        pool,
-        logger,
-        now: Date.now,
-        sleep: (ms) => sleep(ms, undefined, { signal: shutdown.signal }),
-        signal: shutdown.signal,
-        ...(onProgress ? { onProgress } : {}),
-      },
+  return runInFrame(context, config, args.dryRun, (frame) =>
+    runFileLoad(
+      { config, ...frame },
       {
         kind: "file",
         files,
@@ -154,11 +129,6 @@ async function loadFiles(
         exportedAt: args.exportedAt,
         dryRun: args.dryRun,
       },
-    );
-    writeLine(context.stdout, describeOutcome(outcome));
-    return exitCodeOf(outcome);
-  } finally {
-    shutdown.dispose();
-    await pool.end();
-  }
+    ),
+  );
 }

@@ -1,5 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { loadSyncConfig } from "../config.js";
+import { loadSyncConfig, type DatabaseConfig, type SyncConfig } from "../config.js";
+import type { Pool } from "../db/pool.js";
+import type { Logger } from "../logger.js";
+import type { SyncProgressListener } from "../sync/run/sync-progress.js";
 import type { SyncErrorCode } from "../errors.js";
 import { createLogger } from "../logger.js";
 import { runSync, type SyncOutcome, type SyncRequest } from "../sync/run/run-sync.js";
@@ -28,12 +31,27 @@ export function exitCodeOf(outcome: SyncOutcome): ExitCode {
   }
 }
 
+/** What a one-shot command hands the job: its pool, logger, clock and the shutdown signal. */
+export interface RunFrame {
+  readonly pool: Pool;
+  readonly logger: Logger;
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly signal: AbortSignal;
+  readonly onProgress?: SyncProgressListener;
+}
+
 /**
- * `zephr-sync run` (request incremental) and `zephr-sync backfill …`: migrations (unless a dry run,
- * which writes nothing), one sync, a summary line on stdout.
+ * The frame of a one-shot command that runs the job (`run`, `backfill`, `load`): logging (a progress line
+ * on a terminal), the pool, graceful shutdown, migrations (unless a dry run, which writes nothing), one
+ * run, a summary line on stdout, its exit code.
  */
-export async function syncCommand(context: CommandContext, request: SyncRequest): Promise<ExitCode> {
-  const config = loadSyncConfig(context.env);
+export async function runInFrame(
+  context: CommandContext,
+  config: DatabaseConfig & Pick<SyncConfig, "shutdownTimeoutMs">,
+  dryRun: boolean,
+  run: (frame: RunFrame) => Promise<SyncOutcome>,
+): Promise<ExitCode> {
   const onProgress = createProgressDisplay(context.stderr);
   const quiet = onProgress !== undefined && !config.logLevelSet;
   const logger = createLogger(quiet ? "warn" : config.logLevel, context.stderr);
@@ -46,26 +64,28 @@ export async function syncCommand(context: CommandContext, request: SyncRequest)
     timeoutExitCode: exitCodes.runFailed,
   });
   try {
-    const dryRun = "dryRun" in request && request.dryRun;
     // A dry run writes nothing, migrations included; it only waits for the server like the others.
     if (dryRun) await ensureDatabaseReachable(pool, config, logger);
     else await applyMigrations(pool, config, logger);
-    const outcome = await runSync(
-      {
-        config,
-        pool,
-        logger,
-        now: Date.now,
-        sleep: (ms) => sleep(ms, undefined, { signal: shutdown.signal }),
-        signal: shutdown.signal,
-        ...(onProgress ? { onProgress } : {}),
-      },
-      request,
-    );
+    const outcome = await run({
+      pool,
+      logger,
+      now: Date.now,
+      sleep: (ms) => sleep(ms, undefined, { signal: shutdown.signal }),
+      signal: shutdown.signal,
+      ...(onProgress ? { onProgress } : {}),
+    });
     writeLine(context.stdout, describeOutcome(outcome));
     return exitCodeOf(outcome);
   } finally {
     shutdown.dispose();
     await pool.end();
   }
+}
+
+/** `zephr-sync run` (request incremental) and `zephr-sync backfill …`: one sync in the frame. */
+export async function syncCommand(context: CommandContext, request: SyncRequest): Promise<ExitCode> {
+  const config = loadSyncConfig(context.env);
+  const dryRun = "dryRun" in request && request.dryRun;
+  return runInFrame(context, config, dryRun, (frame) => runSync({ config, ...frame }, request));
 }
