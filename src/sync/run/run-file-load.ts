@@ -1,8 +1,7 @@
 import type { FileLoadConfig } from "../../config.js";
 import type { Pool } from "../../db/pool.js";
 import { tryAcquireRunLock, type RunLock } from "../../db/run-lock.js";
-import { markAbandonedRuns, zeroCounts } from "../../db/sync-runs.js";
-import { SyncError } from "../../errors.js";
+import { zeroCounts } from "../../db/sync-runs.js";
 import type { Logger } from "../../logger.js";
 import { readExportFiles, type ExportFilesOptions } from "../../zephr/export/read-export-files.js";
 import { toSyncError } from "../to-sync-error.js";
@@ -10,7 +9,8 @@ import { checkExportFiles } from "./check-export-files.js";
 import { checkTenant } from "./check-tenant.js";
 import { planFileWindow } from "./plan-windows.js";
 import { tallyWindow } from "./run-dry-run.js";
-import type { SyncOutcome } from "./run-sync.js";
+import { toOutcome, type SyncOutcome } from "./run-sync.js";
+import { startLockedRun, watchRunLock } from "./locked-run.js";
 import { runWindow, type RunWindowContext } from "./run-window.js";
 import type { SyncProgressListener } from "./sync-progress.js";
 import type { FileLoadRequest } from "./sync-request.js";
@@ -84,10 +84,6 @@ export async function runFileLoad(deps: FileLoadDeps, request: FileLoadRequest):
   if (lock === undefined) return { status: "locked" };
   // Nothing between taking the lock and this try: whatever throws, the lock is released.
   try {
-    let lockLost: Error | undefined;
-    void lock.lost.then((error) => {
-      lockLost = error;
-    });
     const context: RunWindowContext = {
       config,
       pool: deps.pool,
@@ -96,33 +92,11 @@ export async function runFileLoad(deps: FileLoadDeps, request: FileLoadRequest):
       sleep: deps.sleep,
       signal: deps.signal,
       report: deps.onProgress ?? (() => undefined),
-      checkStillOwned: () => {
-        if (lockLost !== undefined) {
-          throw new SyncError(
-            "LOCK_LOST",
-            `Lost the run lock (${lockLost.message}): another run could start, so this load stops. Load the files again.`,
-            { cause: lockLost },
-          );
-        }
-      },
+      checkStillOwned: watchRunLock(lock, "Load the files again."),
     };
-    if (baseUrl !== undefined) await checkTenant(deps.pool, baseUrl, logger, { record: true });
-    const abandoned = await markAbandonedRuns(deps.pool);
-    if (abandoned > 0) logger.warn({ abandoned }, "marked runs left running by a dead process as abandoned");
+    await startLockedRun(deps.pool, baseUrl, logger);
     const outcome = await runWindow(context, spec, readExportFiles(request.files, options));
-    if (outcome.status !== "succeeded") return outcome;
-    const { runId, watermarkAt, counts, usersDeleted, usersPurged } = outcome;
-    return {
-      status: "succeeded",
-      runId,
-      kind: "file",
-      sinceAt: null,
-      watermarkAt,
-      counts,
-      usersDeleted,
-      usersPurged,
-      windows: 1,
-    };
+    return toOutcome(outcome, "file", null);
   } catch (error) {
     return failed(error, "preparing the load");
   } finally {

@@ -1,6 +1,6 @@
 import { SyncError } from "../../errors.js";
 import { tryAcquireRunLock, type RunLock } from "../../db/run-lock.js";
-import { markAbandonedRuns, zeroCounts, type RunCounts, type RunKind } from "../../db/sync-runs.js";
+import { zeroCounts, type RunCounts, type RunKind } from "../../db/sync-runs.js";
 import { findWatermark, usersStream } from "../../db/sync-watermarks.js";
 import { createZephrAgent } from "../../zephr/http/open-export-page.js";
 import { runDryRun } from "./run-dry-run.js";
@@ -11,6 +11,7 @@ import { readWindowPages, type ZephrPagesContext } from "./read-window-pages.js"
 import { readCaFile } from "../read-ca-file.js";
 import { toSyncError } from "../to-sync-error.js";
 import { checkTenant } from "./check-tenant.js";
+import { startLockedRun, watchRunLock } from "./locked-run.js";
 import type { DryRunReport, SyncRequest } from "./sync-request.js";
 import type { SyncDeps } from "./sync-deps.js";
 import { refreshCatalogue, type CatalogueRefreshSummary } from "../catalogue/refresh-catalogue.js";
@@ -50,7 +51,8 @@ export type SyncOutcome =
     }
   | { readonly status: "dry-run"; readonly report: DryRunReport };
 
-function toOutcome(
+/** A window's outcome as the invocation's (the `windows` and `counts` of a registration backfill's walk). */
+export function toOutcome(
   outcome: WindowOutcome,
   kind: RunKind,
   sinceAt: Date | null,
@@ -125,10 +127,6 @@ async function runLocked(
   agent: ReturnType<typeof createZephrAgent>,
 ): Promise<SyncOutcome> {
   const { config, pool, logger } = deps;
-  let lockLost: Error | undefined;
-  void lock.lost.then((error) => {
-    lockLost = error;
-  });
   const context: ApiRunContext = {
     config,
     pool,
@@ -138,20 +136,9 @@ async function runLocked(
     sleep: deps.sleep,
     signal: deps.signal,
     report: deps.onProgress ?? (() => undefined),
-    checkStillOwned: () => {
-      if (lockLost !== undefined) {
-        throw new SyncError(
-          "LOCK_LOST",
-          `Lost the run lock (${lockLost.message}): another run could start, so this one stops. The next run repairs it.`,
-          { cause: lockLost },
-        );
-      }
-    },
+    checkStillOwned: watchRunLock(lock, "The next run repairs it."),
   };
-  // Before anything is written, run rows included: another tenant's runs must not touch this warehouse.
-  await checkTenant(pool, config.zephr.baseUrl, logger, { record: true });
-  const abandoned = await markAbandonedRuns(pool);
-  if (abandoned > 0) logger.warn({ abandoned }, "marked runs left running by a dead process as abandoned");
+  await startLockedRun(pool, config.zephr.baseUrl, logger);
   const outcome = await runRequest(context, request);
   if (outcome.status !== "succeeded") return outcome;
   return { ...outcome, ...(await runAfterPhases(deps, context, outcome)) };
