@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { runner } from "node-pg-migrate";
 import pg from "pg";
-import { migrateDatabase, migrationsDir } from "../../src/db/migrate.js";
-import { replaceDatabaseInUrl } from "../support/replace-database-in-url.js";
-import { readTestHarnessEnv } from "../support/test-harness-env.js";
-import { withAdminClient } from "../support/with-admin-client.js";
+import { migrateDatabase } from "../../src/db/migrate.js";
+import {
+  createDatabaseBeforeMigration,
+  type DatabaseBeforeMigration,
+} from "../support/database-before-migration.js";
 
 /**
  * The migration to grants per (user_id, grant_id), applied to a warehouse that a version keyed by grant_id
@@ -17,38 +15,13 @@ const alice = "a11ce000-0000-4000-8000-000000000001";
 const bob = "b0b00000-0000-4000-8000-000000000002";
 const admin = "ACC0DEAD-0000-4000-8000-00000000AD31";
 
-/** How many migration files come before this one (node-pg-migrate applies them by their number). */
-function countMigrationsBefore(name: string): number {
-  const names = readdirSync(migrationsDir)
-    .filter((file) => file.endsWith(".sql"))
-    .map((file) => file.slice(0, -".sql".length))
-    .sort((a, b) => Number(/^\d+/.exec(a)?.[0]) - Number(/^\d+/.exec(b)?.[0]));
-  const index = names.indexOf(name);
-  if (index < 0) throw new Error(`no migration ${name} in ${migrationsDir}`);
-  return index;
-}
-
 describe("the migration to grants per user", () => {
-  const { adminUrl, databasePrefix } = readTestHarnessEnv();
-  const name = `${databasePrefix}${randomBytes(6).toString("hex")}`;
+  let database: DatabaseBeforeMigration;
   let client: pg.Client;
 
   beforeAll(async () => {
-    await withAdminClient(adminUrl, (a) => a.query(`create database ${pg.escapeIdentifier(name)}`));
-    client = new pg.Client({ connectionString: replaceDatabaseInUrl(adminUrl, name) });
-    await client.connect();
-    await runner({
-      dbClient: client,
-      dir: migrationsDir,
-      direction: "up",
-      count: countMigrationsBefore(migration),
-      migrationsTable: "pgmigrations",
-      migrationsSchema: "zephr",
-      createMigrationsSchema: true,
-      checkOrder: true,
-      singleTransaction: true,
-      log: () => undefined,
-    });
+    database = await createDatabaseBeforeMigration(migration);
+    client = database.client;
     // As the old key left them: the grant's own user_id among the extras, a shared grant under one user.
     await client.query(
       `insert into zephr.users (user_id, content_hash) values ($1::uuid, '\\x00'), ($2::uuid, '\\x00')`,
@@ -65,10 +38,7 @@ describe("the migration to grants per user", () => {
   });
 
   afterAll(async () => {
-    await client.end();
-    await withAdminClient(adminUrl, (a) =>
-      a.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`),
-    );
+    await database.drop();
   });
 
   test("moves a grant's UUID user_id from grant_extra to grant_user_id, lowercased, and leaves any other there", async () => {

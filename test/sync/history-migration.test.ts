@@ -1,11 +1,9 @@
-import { randomBytes } from "node:crypto";
-import { readdirSync } from "node:fs";
-import { runner } from "node-pg-migrate";
 import pg from "pg";
-import { migrateDatabase, migrationsDir } from "../../src/db/migrate.js";
-import { replaceDatabaseInUrl } from "../support/replace-database-in-url.js";
-import { readTestHarnessEnv } from "../support/test-harness-env.js";
-import { withAdminClient } from "../support/with-admin-client.js";
+import { migrateDatabase } from "../../src/db/migrate.js";
+import {
+  createDatabaseBeforeMigration,
+  type DatabaseBeforeMigration,
+} from "../support/database-before-migration.js";
 
 /**
  * The history migration applied to a warehouse that already holds users, grants and a run: every current
@@ -17,37 +15,13 @@ const alice = "a11ce000-0000-4000-8000-000000000001";
 const bob = "b0b00000-0000-4000-8000-000000000002";
 const exportStart = "2026-03-01T02:00:00.000Z";
 
-function countMigrationsBefore(name: string): number {
-  const names = readdirSync(migrationsDir)
-    .filter((file) => file.endsWith(".sql"))
-    .map((file) => file.slice(0, -".sql".length))
-    .sort((a, b) => Number(/^\d+/.exec(a)?.[0]) - Number(/^\d+/.exec(b)?.[0]));
-  const index = names.indexOf(name);
-  if (index < 0) throw new Error(`no migration ${name} in ${migrationsDir}`);
-  return index;
-}
-
 describe("the history migration on a loaded warehouse", () => {
-  const { adminUrl, databasePrefix } = readTestHarnessEnv();
-  const name = `${databasePrefix}${randomBytes(6).toString("hex")}`;
+  let database: DatabaseBeforeMigration;
   let client: pg.Client;
 
   beforeAll(async () => {
-    await withAdminClient(adminUrl, (a) => a.query(`create database ${pg.escapeIdentifier(name)}`));
-    client = new pg.Client({ connectionString: replaceDatabaseInUrl(adminUrl, name) });
-    await client.connect();
-    await runner({
-      dbClient: client,
-      dir: migrationsDir,
-      direction: "up",
-      count: countMigrationsBefore(migration),
-      migrationsTable: "pgmigrations",
-      migrationsSchema: "zephr",
-      createMigrationsSchema: true,
-      checkOrder: true,
-      singleTransaction: true,
-      log: () => undefined,
-    });
+    database = await createDatabaseBeforeMigration(migration);
+    client = database.client;
     await client.query(
       `insert into zephr.sync_runs (kind, status, export_started_at) values ('full', 'succeeded', $1::timestamptz)`,
       [exportStart],
@@ -65,10 +39,7 @@ describe("the history migration on a loaded warehouse", () => {
   });
 
   afterAll(async () => {
-    await client.end();
-    await withAdminClient(adminUrl, (a) =>
-      a.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`),
-    );
+    await database.drop();
   });
 
   test("opens one version per current row, present at the start of history, from the last export's start", async () => {
